@@ -1,0 +1,51 @@
+# wethink: `make run` to try it, `make test` to check it.
+SHELL := /bin/bash
+PORT ?= 8000
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+# The first interpreter that is Python 3.12 or newer.
+PYTHON ?= $(shell for p in python3.13 python3.12 python3; do \
+	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
+	echo $$p; break; fi; done)
+
+.PHONY: run test serve lint bench venv clean
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@if [ -z "$(PYTHON)" ]; then \
+		echo "wethink needs Python 3.12 or newer (python3.13 or python3.12 on the PATH)."; \
+		echo "Install one, e.g. 'pyenv install 3.13' or your system's python3.13 package."; \
+		exit 1; fi
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $(STAMP)
+
+run: venv
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_demo
+	@echo "Serving on http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test: venv
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+serve: venv
+	DEBUG=false $(PY) manage.py collectstatic --noinput
+	DEBUG=false $(PY) manage.py migrate --noinput
+	DEBUG=false $(VENV)/bin/gunicorn -c wethink/gunicorn.conf.py wethink.wsgi
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py check
+
+bench: venv
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

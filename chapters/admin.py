@@ -1,0 +1,113 @@
+from django import forms
+from django.contrib import admin, messages
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+from reversion.admin import VersionAdmin
+
+from chapters.models import Book, Chapter, ChapterRevision
+from chapters.services import chapter_create, chapter_revise
+
+
+class ChapterInline(admin.TabularInline):
+    model = Chapter
+    fields = ("position", "title", "slug", "status", "revision")
+    readonly_fields = ("title", "slug", "revision")
+    extra = 0
+    show_change_link = True
+    can_delete = False
+    ordering = ("position", "id")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        # New chapters are added through the chapter form, so their text is rendered.
+        return False
+
+
+@admin.register(Book)
+class BookAdmin(admin.ModelAdmin):
+    list_display = ("title", "slug", "status")
+    list_filter = ("status",)
+    search_fields = ("title", "slug")
+    prepopulated_fields = {"slug": ("title",)}
+    filter_horizontal = ("editors",)
+    inlines = [ChapterInline]
+
+
+class ChapterAdminForm(forms.ModelForm):
+    message = forms.CharField(
+        label=_("Revision message"),
+        required=False,
+        max_length=500,
+        help_text=_("Say what changed; shown in the chapter's history."),
+    )
+
+    class Meta:
+        model = Chapter
+        fields = ("book", "position", "title", "slug", "status", "text", "message")
+        widgets = {"text": forms.Textarea(attrs={"rows": 30, "cols": 100})}
+
+
+@admin.register(Chapter)
+class ChapterAdmin(VersionAdmin):
+    """Chapter text is saved through `chapter_revise`, so each save renders the
+    Markdown once, keeps paragraph ids and records one revision; recovering an old
+    version in the history goes through the same function."""
+
+    form = ChapterAdminForm
+    list_display = ("title", "book", "position", "status", "revision")
+    list_filter = ("book", "status")
+    list_editable = ("position",)
+    search_fields = ("title", "slug", "book__title")
+    ordering = ("book", "position", "id")
+    readonly_fields = ("revision",)
+    prepopulated_fields = {"slug": ("title",)}
+    list_select_related = ("book",)
+
+    def save_model(self, request, obj, form, change) -> None:
+        message = form.cleaned_data.get("message") or (
+            _("Edited in the admin") if change else _("First draft")
+        )
+        if change:
+            with transaction.atomic():
+                revision = chapter_revise(
+                    chapter=obj,
+                    text=form.cleaned_data["text"],
+                    title=form.cleaned_data["title"],
+                    editor=request.user,
+                    message=message,
+                )
+            if revision is not None:
+                self.message_user(
+                    request, _("Saved as revision %(n)s.") % {"n": revision.number}, messages.INFO
+                )
+            return
+        created = chapter_create(
+            book=obj.book,
+            title=obj.title,
+            slug=obj.slug,
+            text=form.cleaned_data["text"],
+            position=obj.position or None,
+            status=obj.status,
+            editor=request.user,
+            message=message,
+        )
+        obj.pk = created.pk
+        obj.revision = created.revision
+
+    def save_related(self, request, form, formsets, change) -> None:
+        # A chapter has no related objects edited here; the revision is already saved.
+        return None
+
+
+@admin.register(ChapterRevision)
+class ChapterRevisionAdmin(admin.ModelAdmin):
+    list_display = ("chapter", "number", "editor", "message", "created_at")
+    list_filter = ("chapter__book",)
+    search_fields = ("chapter__title", "message")
+    list_select_related = ("chapter", "editor")
+    readonly_fields = [field.name for field in ChapterRevision._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

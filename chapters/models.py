@@ -1,0 +1,206 @@
+"""Books, chapters and the revisions of a chapter's text.
+
+A chapter's text is only ever changed through `chapters.services`: every change
+makes a `ChapterRevision` (the rendered, pid-anchored blocks of that revision)
+and a django-reversion revision (the snapshot the admin can show and recover).
+"""
+
+import reversion
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class BookQuerySet(models.QuerySet):
+    def readable_by(self, user) -> "BookQuerySet":
+        """Books a person may read: open and closed books, and drafts they edit."""
+        if user.is_authenticated and user.is_staff:
+            return self
+        visible = ~Q(status=Book.Status.DRAFT)
+        if user.is_authenticated:
+            visible |= Q(editors=user)
+        return self.filter(visible).distinct()
+
+    def editable_by(self, user) -> "BookQuerySet":
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_staff:
+            return self
+        return self.filter(editors=user)
+
+
+class Book(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft (editors only)")
+        OPEN = "open", _("Open for comments")
+        CLOSED = "closed", _("Closed for comments")
+
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    editors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="edited_books",
+        verbose_name=_("editors"),
+        help_text=_("The author and the editors: they triage feedback and revise chapters."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = BookQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = _("book")
+        verbose_name_plural = _("books")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("chapters:book_detail", kwargs={"book": self.slug})
+
+    def is_editor(self, user) -> bool:
+        """Whether `user` may revise this book's chapters (staff always may)."""
+        if not user.is_authenticated:
+            return False
+        if user.is_staff:
+            return True
+        return self.editors.filter(pk=user.pk).exists()
+
+
+class ChapterQuerySet(models.QuerySet):
+    def readable_by(self, user) -> "ChapterQuerySet":
+        """Chapters a person may open: published or archived chapters of a readable
+        book; drafts only for the book's editors and staff."""
+        books = Book.objects.readable_by(user)
+        qs = self.filter(book__in=books).select_related("book", "current_revision")
+        if user.is_authenticated and user.is_staff:
+            return qs
+        shown = ~Q(status=Chapter.Status.DRAFT)
+        if user.is_authenticated:
+            shown |= Q(book__editors=user)
+        return qs.filter(shown).distinct()
+
+    def in_contents(self) -> "ChapterQuerySet":
+        return self.exclude(status=Chapter.Status.ARCHIVED).filter(current_revision__isnull=False)
+
+
+@reversion.register()
+class Chapter(models.Model):
+    class Status(models.TextChoices):
+        PUBLISHED = "published", _("Published")
+        DRAFT = "draft", _("Draft (editors only)")
+        ARCHIVED = "archived", _("Archived (hidden from the contents)")
+
+    book = models.ForeignKey(Book, on_delete=models.CASCADE, related_name="chapters")
+    position = models.PositiveIntegerField(_("position"), default=0)
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=80)
+    text = models.TextField(_("text"), blank=True, help_text=_("Markdown."))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PUBLISHED
+    )
+    revision = models.PositiveIntegerField(_("revision"), default=0, editable=False)
+    current_revision = models.ForeignKey(
+        "ChapterRevision",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = ChapterQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["book", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["book", "slug"], name="chapter_unique_slug_in_book")
+        ]
+        verbose_name = _("chapter")
+        verbose_name_plural = _("chapters")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "chapters:chapter_detail", kwargs={"book": self.book.slug, "chapter": self.slug}
+        )
+
+
+class ChapterRevision(models.Model):
+    """One revision of a chapter: its Markdown, who made it and why, and its blocks.
+
+    Kept beside django-reversion's snapshots so that history, diffs and reading
+    an old revision never deserialize a reversion `Version`.
+    """
+
+    chapter = models.ForeignKey(Chapter, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField(_("number"))
+    title = models.CharField(_("title"), max_length=200)
+    text = models.TextField(_("text"), blank=True)
+    editor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="chapter_revisions",
+    )
+    message = models.CharField(_("message"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("date"), auto_now_add=True)
+    restored_from = models.PositiveIntegerField(null=True, blank=True)
+    block_count = models.PositiveIntegerField(default=0)
+    # Where pids went that the block list alone does not show:
+    # {"split_from": {new_pid: old_pid}, "merged": {old_pid: new_pid}}.
+    lineage = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["chapter", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["chapter", "number"], name="chapter_revision_unique_number"
+            )
+        ]
+        verbose_name = _("chapter revision")
+
+    def __str__(self) -> str:
+        return f"{self.chapter} r{self.number}"
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "chapters:chapter_revision",
+            kwargs={
+                "book": self.chapter.book.slug,
+                "chapter": self.chapter.slug,
+                "number": self.number,
+            },
+        )
+
+
+class Block(models.Model):
+    """A commentable block of one revision: its pid, place, kind, rendered HTML and text."""
+
+    revision = models.ForeignKey(ChapterRevision, on_delete=models.CASCADE, related_name="blocks")
+    position = models.PositiveIntegerField()
+    pid = models.CharField(max_length=16)
+    kind = models.CharField(max_length=16)
+    html = models.TextField()
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["revision", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["revision", "position"], name="block_unique_position"),
+            models.UniqueConstraint(fields=["revision", "pid"], name="block_unique_pid"),
+        ]
+        indexes = [models.Index(fields=["pid"])]
+
+    def __str__(self) -> str:
+        return f"{self.pid} ({self.kind})"

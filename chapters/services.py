@@ -1,0 +1,385 @@
+"""Every write to books and chapters.
+
+A chapter's text changes in exactly one place, `chapters_revise`: it renders the
+Markdown once, maps the paragraph ids from the previous revision, stores the
+blocks and records a django-reversion revision, all in one transaction.
+"""
+
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import reversion
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Max
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from chapters.anchoring import Anchor, align_book
+from chapters.models import Block, Book, Chapter, ChapterRevision
+from wethink.rendering import RenderedBlock, render_chapter
+
+PID_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
+PID_LENGTH = 6
+
+
+def pid_new(*, taken: set[str]) -> str:
+    """A fresh paragraph id, never one in `taken` (which it then joins)."""
+    while True:
+        pid = "".join(secrets.choice(PID_ALPHABET) for _ in range(PID_LENGTH))
+        if pid not in taken:
+            taken.add(pid)
+            return pid
+
+
+def book_pids_used(*, book: Book) -> set[str]:
+    """Every pid any revision of the book has carried: retired pids are never reissued,
+    so an old link or comment can never land on an unrelated new paragraph."""
+    return set(
+        Block.objects.filter(revision__chapter__book=book).values_list("pid", flat=True).distinct()
+    )
+
+
+def text_normalize(text: str) -> str:
+    """One spelling of a chapter's Markdown: browsers post CRLF line ends, editors
+    leave trailing blank lines; neither should make a revision of its own."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").rstrip() + "\n"
+
+
+@dataclass(frozen=True)
+class ChapterChange:
+    chapter: Chapter
+    text: str
+    title: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "text", text_normalize(self.text))
+
+
+def _latest_revision(chapter: Chapter) -> ChapterRevision | None:
+    """The newest revision, read from the revisions themselves: the chapter's own
+    pointer may have been rolled back by a reversion revert in the admin."""
+    if chapter.pk is None:
+        return None
+    return ChapterRevision.objects.filter(chapter=chapter).order_by("-number").first()
+
+
+def _anchors(revision: ChapterRevision | None) -> list[Anchor]:
+    if revision is None:
+        return []
+    return [
+        Anchor(pid=pid, text=text)
+        for pid, text in Block.objects.filter(revision=revision)
+        .order_by("position")
+        .values_list("pid", "text")
+    ]
+
+
+def _restored_pids(
+    *, chapter: Chapter, number: int, rendered: Sequence[RenderedBlock]
+) -> list[str | None]:
+    """The pids the restored revision had, where its blocks come back unchanged."""
+    old = list(
+        Block.objects.filter(revision__chapter=chapter, revision__number=number)
+        .order_by("position")
+        .values_list("pid", "text")
+    )
+    if len(old) != len(rendered):
+        return [None] * len(rendered)
+    return [
+        pid if text == block.text else None
+        for (pid, text), block in zip(old, rendered, strict=True)
+    ]
+
+
+@transaction.atomic
+def chapters_revise(
+    *,
+    changes: Sequence[ChapterChange],
+    editor: AbstractBaseUser | None,
+    message: str,
+    restored_from: int | None = None,
+) -> list[ChapterRevision]:
+    """Make a new revision of each changed chapter of one book, together.
+
+    Chapters whose text and title are unchanged get no revision. Blocks keep
+    their pid across the revision (see `chapters.anchoring`), also when they
+    moved between the chapters revised together. Returns the new revisions.
+    The caller checks permissions.
+    """
+    if not changes:
+        return []
+    book = changes[0].chapter.book
+    if any(change.chapter.book_id != book.pk for change in changes):
+        raise ValueError("chapters_revise takes chapters of one book at a time.")
+
+    pending: list[tuple[ChapterChange, list[RenderedBlock], ChapterRevision | None]] = []
+    for change in changes:
+        chapter = change.chapter
+        title = change.title if change.title is not None else chapter.title
+        latest = _latest_revision(chapter)
+        if latest is not None and latest.text == change.text and latest.title == title:
+            continue
+        pending.append(
+            (ChapterChange(chapter, change.text, title), render_chapter(change.text), latest)
+        )
+    if not pending:
+        return []
+
+    alignments = align_book(
+        {
+            change.chapter.pk: (_anchors(latest), [b.text for b in blocks])
+            for change, blocks, latest in pending
+        }
+    )
+    taken = book_pids_used(book=book)
+    revisions = []
+    with reversion.create_revision():
+        for change, blocks, latest in pending:
+            chapter = change.chapter
+            alignment = alignments[chapter.pk]
+            pids = list(alignment.pids)
+            if restored_from is not None:
+                in_use = set(pids) | _pids_elsewhere(chapter)
+                for i, pid in enumerate(
+                    _restored_pids(chapter=chapter, number=restored_from, rendered=blocks)
+                ):
+                    if pids[i] is None and pid is not None and pid not in in_use:
+                        pids[i] = pid
+                        in_use.add(pid)
+            new_pids = [pid or pid_new(taken=taken) for pid in pids]
+            lineage = {
+                "split_from": {new_pids[i]: old for i, old in alignment.split_from.items()},
+                "merged": {old: new_pids[i] for old, i in alignment.merged.items()},
+            }
+            number = latest.number + 1 if latest is not None else 1
+            revision = ChapterRevision(
+                chapter=chapter,
+                number=number,
+                title=change.title,
+                text=change.text,
+                editor=editor if editor is not None and editor.is_authenticated else None,
+                message=message[:500],
+                restored_from=restored_from,
+                block_count=len(blocks),
+                lineage=lineage,
+            )
+            revision.full_clean(exclude=["chapter", "editor"])
+            revision.save()
+            Block.objects.bulk_create(
+                Block(
+                    revision=revision,
+                    position=n,
+                    pid=pid,
+                    kind=block.kind,
+                    html=block.html,
+                    text=block.text,
+                )
+                for n, (pid, block) in enumerate(zip(new_pids, blocks, strict=True), start=1)
+            )
+            chapter.text = change.text
+            chapter.title = change.title
+            chapter.revision = number
+            chapter.current_revision = revision
+            chapter.save()
+            revisions.append(revision)
+        if editor is not None and editor.is_authenticated:
+            reversion.set_user(editor)
+        reversion.set_comment(message)
+    return revisions
+
+
+def _pids_elsewhere(chapter: Chapter) -> set[str]:
+    """Pids that other chapters of the book carry in their current revisions."""
+    return set(
+        Block.objects.filter(
+            revision__chapter__book_id=chapter.book_id,
+            revision__chapter__current_revision=F("revision"),
+        )
+        .exclude(revision__chapter=chapter)
+        .values_list("pid", flat=True)
+    )
+
+
+def chapter_revise(
+    *,
+    chapter: Chapter,
+    text: str,
+    editor: AbstractBaseUser | None,
+    message: str,
+    title: str | None = None,
+) -> ChapterRevision | None:
+    """Make a new revision of one chapter; None when text and title are unchanged.
+
+    Also saves the chapter's other fields as they are on the instance (position,
+    status, slug), so the admin can save a chapter through this one function.
+    """
+    with transaction.atomic():
+        revisions = chapters_revise(
+            changes=[ChapterChange(chapter, text, title)], editor=editor, message=message
+        )
+        if not revisions:
+            chapter.full_clean(exclude=["current_revision"])
+            chapter.save()
+    return revisions[0] if revisions else None
+
+
+@transaction.atomic
+def chapter_create(
+    *,
+    book: Book,
+    title: str,
+    text: str,
+    editor: AbstractBaseUser | None,
+    message: str = "",
+    slug: str = "",
+    position: int | None = None,
+    status: str = Chapter.Status.PUBLISHED,
+) -> Chapter:
+    """Add a chapter to a book, with its first revision."""
+    if position is None:
+        position = (book.chapters.aggregate(p=Max("position"))["p"] or 0) + 1
+    chapter = Chapter(
+        book=book,
+        title=title,
+        slug=slug or slugify(title)[:80],
+        position=position,
+        status=status,
+        text="",
+    )
+    chapter.full_clean()
+    chapter.save()
+    chapters_revise(
+        changes=[ChapterChange(chapter, text, title)],
+        editor=editor,
+        message=message or _("First draft"),
+    )
+    chapter.refresh_from_db()
+    return chapter
+
+
+@transaction.atomic
+def chapter_restore(
+    *, chapter: Chapter, number: int, editor: AbstractBaseUser | None
+) -> ChapterRevision:
+    """Make revision `number` the newest revision again; history is never rewritten.
+
+    Blocks that come back keep the pids they had in that revision, so comments made
+    on them there find them again.
+    """
+    try:
+        old = chapter.revisions.get(number=number)
+    except ChapterRevision.DoesNotExist:
+        raise ValidationError(
+            _("Revision %(number)s does not exist.") % {"number": number}
+        ) from None
+    if old.pk == chapter.current_revision_id:
+        raise ValidationError(
+            _("Revision %(number)s is already the current one.") % {"number": number}
+        )
+    revisions = chapters_revise(
+        changes=[ChapterChange(chapter, old.text, old.title)],
+        editor=editor,
+        message=_("Restored revision %(number)s") % {"number": number},
+        restored_from=number,
+    )
+    if not revisions:
+        raise ValidationError(
+            _("Revision %(number)s has the same text as the current one.") % {"number": number}
+        )
+    return revisions[0]
+
+
+@dataclass(frozen=True)
+class ImportedFile:
+    slug: str
+    title: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    slug: str
+    title: str
+    action: str  # "new", "revised", "unchanged", "missing", "archived"
+    revision: int | None = None
+
+
+@transaction.atomic
+def book_import(
+    *,
+    book_slug: str,
+    files: Iterable[ImportedFile],
+    editor: AbstractBaseUser | None,
+    title: str | None = None,
+    archive_missing: bool = False,
+    message: str = "",
+) -> tuple[Book, list[ImportOutcome]]:
+    """Import chapters into a book (created when missing), in the order given.
+
+    A chapter is matched by slug. Changed chapters get a new revision, all in one
+    pass so that a paragraph moved between chapters keeps its pid; unchanged
+    chapters get none. Chapters with no file are left alone, or archived.
+    """
+    files = list(files)
+    book = Book.objects.filter(slug=book_slug).first()
+    if book is None:
+        book = Book(slug=book_slug, title=title or book_slug.replace("-", " ").title())
+        book.full_clean()
+        book.save()
+    elif title and title != book.title:
+        book.title = title
+        book.full_clean()
+        book.save(update_fields=["title"])
+
+    existing = {
+        chapter.slug: chapter for chapter in book.chapters.select_related("current_revision")
+    }
+    changes = []
+    created = set()
+    for position, imported in enumerate(files, start=1):
+        chapter = existing.get(imported.slug)
+        if chapter is None:
+            chapter = Chapter(
+                book=book, slug=imported.slug, title=imported.title, position=position
+            )
+            chapter.full_clean()
+            chapter.save()
+            created.add(chapter.pk)
+        else:
+            chapter.position = position
+            if chapter.status == Chapter.Status.ARCHIVED:
+                chapter.status = Chapter.Status.PUBLISHED
+            chapter.save(update_fields=["position", "status"])
+        changes.append(ChapterChange(chapter, imported.text, imported.title))
+
+    revisions = {
+        revision.chapter_id: revision
+        for revision in chapters_revise(
+            changes=changes, editor=editor, message=message or _("Imported")
+        )
+    }
+    outcomes = []
+    for change in changes:
+        chapter = change.chapter
+        revision = revisions.get(chapter.pk)
+        if chapter.pk in created:
+            action = "new"
+        elif revision is not None:
+            action = "revised"
+        else:
+            action = "unchanged"
+        outcomes.append(ImportOutcome(chapter.slug, chapter.title, action, chapter.revision))
+    seen = {imported.slug for imported in files}
+    for slug, chapter in existing.items():
+        if slug in seen:
+            continue
+        if archive_missing and chapter.status != Chapter.Status.ARCHIVED:
+            chapter.status = Chapter.Status.ARCHIVED
+            chapter.save(update_fields=["status"])
+            outcomes.append(ImportOutcome(slug, chapter.title, "archived", chapter.revision))
+        else:
+            outcomes.append(ImportOutcome(slug, chapter.title, "missing", chapter.revision))
+    return book, outcomes

@@ -1,0 +1,115 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from chapters import selectors
+from chapters.diffing import fold_unchanged, revisions_diff
+from chapters.services import chapter_restore
+
+
+def book_list(request: HttpRequest) -> HttpResponse:
+    books = selectors.books_for_reader(user=request.user)
+    return render(request, "chapters/book_list.html", {"books": books})
+
+
+def book_detail(request: HttpRequest, book: str) -> HttpResponse:
+    found = selectors.book_get_for_reader(user=request.user, slug=book)
+    chapters = selectors.book_contents(book=found, user=request.user)
+    return render(
+        request,
+        "chapters/book_detail.html",
+        {"book": found, "chapters": chapters, "is_editor": found.is_editor(request.user)},
+    )
+
+
+def _reading_context(request: HttpRequest, chapter, revision) -> dict:
+    previous, following = selectors.chapter_neighbours(chapter=chapter, user=request.user)
+    return {
+        "book": chapter.book,
+        "chapter": chapter,
+        "revision": revision,
+        "blocks": selectors.revision_blocks(revision=revision),
+        "previous": previous,
+        "following": following,
+        "is_current": revision.pk == chapter.current_revision_id,
+        "is_editor": chapter.book.is_editor(request.user),
+    }
+
+
+def chapter_detail(request: HttpRequest, book: str, chapter: str) -> HttpResponse:
+    found = selectors.chapter_get_for_reader(user=request.user, book=book, chapter=chapter)
+    revision = selectors.revision_get(chapter=found, number=found.revision)
+    return render(
+        request, "chapters/chapter_detail.html", _reading_context(request, found, revision)
+    )
+
+
+def chapter_revision(request: HttpRequest, book: str, chapter: str, number: int) -> HttpResponse:
+    found = selectors.chapter_get_for_reader(user=request.user, book=book, chapter=chapter)
+    revision = selectors.revision_get(chapter=found, number=number)
+    if revision.pk == found.current_revision_id:
+        return redirect(found)
+    return render(
+        request, "chapters/chapter_detail.html", _reading_context(request, found, revision)
+    )
+
+
+def chapter_history(request: HttpRequest, book: str, chapter: str) -> HttpResponse:
+    found = selectors.chapter_get_for_reader(user=request.user, book=book, chapter=chapter)
+    return render(
+        request,
+        "chapters/chapter_history.html",
+        {
+            "book": found.book,
+            "chapter": found,
+            "revisions": selectors.chapter_history(chapter=found),
+            "is_editor": found.book.is_editor(request.user),
+        },
+    )
+
+
+def chapter_diff(request: HttpRequest, book: str, chapter: str, a: int, b: int) -> HttpResponse:
+    found = selectors.chapter_get_for_reader(user=request.user, book=book, chapter=chapter)
+    old = selectors.revision_get(chapter=found, number=a)
+    new = selectors.revision_get(chapter=found, number=b)
+    rows = revisions_diff(
+        selectors.revision_blocks(revision=old), selectors.revision_blocks(revision=new)
+    )
+    counts = dict.fromkeys(("edited", "added", "removed", "moved", "unchanged"), 0)
+    for row in rows:
+        counts[row.kind] += 1
+    return render(
+        request,
+        "chapters/chapter_diff.html",
+        {
+            "book": found.book,
+            "chapter": found,
+            "old": old,
+            "new": new,
+            "rows": fold_unchanged(rows),
+            "counts": counts,
+        },
+    )
+
+
+@login_required
+@require_POST
+def chapter_restore_view(
+    request: HttpRequest, book: str, chapter: str, number: int
+) -> HttpResponse:
+    found = selectors.chapter_get_for_edit(user=request.user, book=book, chapter=chapter)
+    try:
+        revision = chapter_restore(chapter=found, number=number, editor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("chapters:chapter_history", book=book, chapter=chapter)
+    messages.success(
+        request,
+        _("Revision %(old)s is now the current text, as revision %(new)s.")
+        % {"old": number, "new": revision.number},
+    )
+    return redirect(found)

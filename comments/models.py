@@ -1,0 +1,1 @@
+"""Paragraph comments live here (the reader comments issue); nothing is stored yet."""

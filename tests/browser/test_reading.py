@@ -1,0 +1,66 @@
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from chapters.services import chapter_revise
+from tests.browser.conftest import PHONE, WIDE, screenshot
+from tests.conftest import CHAPTER_TEXT
+from tests.factories import BookFactory, chapter_make
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+WCAG_AA = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}
+}
+
+
+@pytest.fixture
+def chapter_url(live_server):
+    book = BookFactory(slug="live", title="A Live Book")
+    chapter = chapter_make(book=book, text=CHAPTER_TEXT, slug="first-steps")
+    chapter_revise(
+        chapter=chapter,
+        text=CHAPTER_TEXT.replace("sets the scene", "sets the scene at once"),
+        editor=None,
+        message="Sharper opening",
+    )
+    return f"{live_server.url}{chapter.get_absolute_url()}"
+
+
+def test_a_reader_follows_a_paragraph_permalink(page, chapter_url):
+    page.goto(chapter_url)
+    blocks = page.locator("[data-pid]")
+    assert blocks.count() == 8
+    third = blocks.nth(2)
+    pid = third.get_attribute("data-pid")
+    third.get_by_role("link", name="3").click()
+    assert page.url.endswith(f"#p-{pid}")
+    assert page.evaluate("document.querySelector(':target').dataset.pid") == pid
+    screenshot(page, "chapter-wide")
+
+
+def test_the_chapter_reads_well_on_a_phone(page, chapter_url):
+    page.set_viewport_size(PHONE)
+    page.goto(chapter_url)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], "the page scrolls sideways on a phone"
+    number = page.locator(".block__n").first.bounding_box()
+    text = page.locator(".block__body").first.bounding_box()
+    assert number["x"] + number["width"] <= text["x"], "block numbers overlap the text"
+    screenshot(page, "chapter-phone")
+
+
+def test_history_and_diff_pages_in_the_browser(page, chapter_url):
+    page.goto(chapter_url)
+    page.get_by_role("link", name="History").click()
+    page.get_by_role("link", name="Changes").click()
+    assert page.locator("ins").first.inner_text().strip() == "at once"
+    screenshot(page, "diff-wide")
+
+
+@pytest.mark.parametrize("viewport", [PHONE, WIDE], ids=["phone", "wide"])
+def test_reading_pages_have_no_wcag_aa_violations(page, chapter_url, viewport):
+    page.set_viewport_size(viewport)
+    for path in ("", "history/", "diff/1/2/", "r1/"):
+        page.goto(chapter_url + path)
+        result = Axe().run(page, options=WCAG_AA)
+        assert result.violations_count == 0, f"{path or 'chapter'}: {result.generate_report()}"

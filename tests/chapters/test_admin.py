@@ -1,0 +1,96 @@
+import pytest
+from django.urls import reverse
+from reversion.models import Version
+
+from chapters.models import Chapter
+from tests.conftest import CHAPTER_TEXT
+
+
+def form_data(chapter: Chapter, **changes) -> dict:
+    data = {
+        "book": chapter.book.pk,
+        "position": chapter.position,
+        "title": chapter.title,
+        "slug": chapter.slug,
+        "status": chapter.status,
+        "text": chapter.text,
+        "message": "",
+    }
+    data.update(changes)
+    return data
+
+
+def test_line_endings_posted_by_browsers_make_no_new_revision(client, staff, chapter):
+    client.force_login(staff)
+    crlf = CHAPTER_TEXT.replace("\n", "\r\n") + "\r\n\r\n"
+    response = client.post(
+        reverse("admin:chapters_chapter_change", args=[chapter.pk]), form_data(chapter, text=crlf)
+    )
+    assert response.status_code == 302
+    chapter.refresh_from_db()
+    assert chapter.revision == 1
+
+
+def test_editing_text_in_the_admin_makes_a_revision_through_the_service(client, staff, chapter):
+    client.force_login(staff)
+    before = list(chapter.current_revision.blocks.values_list("pid", flat=True))
+    text = CHAPTER_TEXT.replace("sets the scene", "sets the stage")
+    response = client.post(
+        reverse("admin:chapters_chapter_change", args=[chapter.pk]),
+        form_data(chapter, text=text, message="Better verb"),
+    )
+    assert response.status_code == 302
+    chapter.refresh_from_db()
+    assert chapter.revision == 2
+    revision = chapter.current_revision
+    assert revision.message == "Better verb"
+    assert revision.editor == staff
+    assert list(revision.blocks.values_list("pid", flat=True)) == before
+    assert "stage" in revision.blocks.get(position=2).html
+
+
+def test_admin_can_add_a_chapter_with_its_first_revision(client, staff, book):
+    client.force_login(staff)
+    response = client.post(
+        reverse("admin:chapters_chapter_add"),
+        {
+            "book": book.pk,
+            "position": 3,
+            "title": "Added",
+            "slug": "added",
+            "status": "published",
+            "text": "# Added\n\nHello.",
+            "message": "",
+        },
+    )
+    assert response.status_code == 302
+    chapter = Chapter.objects.get(slug="added")
+    assert chapter.revision == 1
+    assert chapter.current_revision.blocks.count() == 2
+
+
+def test_recovering_an_old_version_in_the_admin_goes_through_the_service(client, staff, chapter):
+    client.force_login(staff)
+    change = reverse("admin:chapters_chapter_change", args=[chapter.pk])
+    client.post(change, form_data(chapter, text=CHAPTER_TEXT + "\nA new ending.\n"))
+    chapter.refresh_from_db()
+    assert chapter.revision == 2
+    first = Version.objects.get_for_object(chapter).order_by("pk").first()
+    url = reverse("admin:chapters_chapter_revision", args=[chapter.pk, first.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(url, form_data(chapter, text=CHAPTER_TEXT, message="Back to r1"))
+    assert response.status_code == 302
+    chapter.refresh_from_db()
+    assert chapter.revision == 3
+    assert chapter.text == CHAPTER_TEXT
+    assert chapter.current_revision.block_count == chapter.current_revision.blocks.count()
+    assert list(chapter.revisions.values_list("number", flat=True)) == [3, 2, 1]
+
+
+@pytest.mark.parametrize("who", ["anonymous", "reader", "editor"])
+def test_the_admin_is_for_staff_only(client, chapter, reader, editor, who):
+    if who != "anonymous":
+        client.force_login(reader if who == "reader" else editor)
+    response = client.get(reverse("admin:chapters_chapter_change", args=[chapter.pk]))
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]

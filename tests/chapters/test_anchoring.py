@@ -1,0 +1,306 @@
+"""Pids from one revision of a chapter to the next (chapters.anchoring); no database."""
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from chapters.anchoring import (
+    MIN_SIMILARITY,
+    SLOT_MIN_SIMILARITY,
+    Alignment,
+    Anchor,
+    align,
+    align_book,
+    similarity,
+)
+
+INTRO = "Mercurial offers a powerful mechanism to let you perform automated actions."
+HOOKS = "The name Mercurial uses for one of these actions is a hook, called a trigger elsewhere."
+SAFETY = "Hooks run with your privileges, so think twice before you trust one from a stranger."
+CONFIG = "You set up a hook in the hooks section of your repository's configuration file."
+EXIT = "A controlling hook that exits with a non-zero status makes the command fail."
+PARAMS = "Parameters to this hook:"
+ISLANDS = "Penguins nest on cold islands far from any harbour and feed on krill all summer."
+
+
+def anchors(*texts: str) -> list[Anchor]:
+    return [Anchor(pid=f"p{i}", text=text) for i, text in enumerate(texts)]
+
+
+def test_unchanged_blocks_keep_their_pids() -> None:
+    old = anchors("# Hooks", INTRO, HOOKS, SAFETY)
+    assert align(old, ["# Hooks", INTRO, HOOKS, SAFETY]) == Alignment(pids=["p0", "p1", "p2", "p3"])
+
+
+def test_small_edit_keeps_the_pid() -> None:
+    edited = HOOKS.replace("trigger", "triggering")
+    assert align(anchors(INTRO, HOOKS, SAFETY), [INTRO, edited, SAFETY]).pids == ["p0", "p1", "p2"]
+
+
+def test_larger_rewrite_keeps_the_pid_in_a_slot_between_unchanged_neighbours() -> None:
+    rewrite = "In Mercurial such an action is a hook, which other tools call a trigger."
+    assert SLOT_MIN_SIMILARITY <= similarity(HOOKS, rewrite) < MIN_SIMILARITY
+    result = align(anchors(INTRO, HOOKS, SAFETY), [INTRO, rewrite, SAFETY])
+    assert result.pids == ["p0", "p1", "p2"]
+
+
+def test_rewrite_pairs_in_order_inside_a_changed_region() -> None:
+    # Two edited paragraphs and a new one between them: each edit keeps its own pid.
+    hooks = HOOKS.replace("elsewhere", "in other tools")
+    safety = SAFETY.replace("think twice", "be careful")
+    old = anchors(INTRO, HOOKS, SAFETY, EXIT)
+    result = align(old, [INTRO, hooks, ISLANDS, safety, EXIT])
+    assert result.pids == ["p0", "p1", None, "p2", "p3"]
+
+
+def test_unrelated_text_below_the_floor_gets_no_pid() -> None:
+    # Two paragraphs replaced by two unrelated ones: no pairing is guessed.
+    other = "Rivers carry sand to the sea where it settles into long pale beaches."
+    result = align(anchors(INTRO, HOOKS, SAFETY, EXIT), [INTRO, ISLANDS, other, EXIT])
+    assert result.pids == ["p0", None, None, "p3"]
+    assert result.split_from == {} and result.merged == {}
+
+
+def test_inserted_block_gets_no_pid() -> None:
+    result = align(anchors(INTRO, HOOKS), [INTRO, ISLANDS, HOOKS])
+    assert result.pids == ["p0", None, "p1"]
+
+
+def test_deleted_block_retires_its_pid() -> None:
+    result = align(anchors(INTRO, HOOKS, SAFETY), [INTRO, SAFETY])
+    assert result.pids == ["p0", "p2"]
+    assert "p1" not in result.merged
+
+
+def test_moved_block_keeps_its_pid() -> None:
+    old = anchors("# Hooks", INTRO, HOOKS, SAFETY, CONFIG, EXIT)
+    result = align(old, ["# Hooks", INTRO, SAFETY, CONFIG, EXIT, HOOKS])
+    assert result.pids == ["p0", "p1", "p3", "p4", "p5", "p2"]
+
+
+def test_moved_and_lightly_edited_block_keeps_its_pid() -> None:
+    old = anchors("# Hooks", INTRO, HOOKS, SAFETY, CONFIG, EXIT)
+    moved = HOOKS.replace("trigger", "triggers")
+    result = align(old, ["# Hooks", INTRO, SAFETY, CONFIG, EXIT, moved])
+    assert result.pids == ["p0", "p1", "p3", "p4", "p5", "p2"]
+
+
+def test_short_common_text_does_not_move() -> None:
+    # "Example:" removed in one place and added in another is not proof of a move.
+    old = anchors("Example:", INTRO, HOOKS, SAFETY)
+    result = align(old, [INTRO, HOOKS, SAFETY, "Example:"])
+    assert result.pids == ["p1", "p2", "p3", None]
+
+
+def test_move_to_another_chapter_keeps_the_pid() -> None:
+    first = [Anchor("a0", "# First"), Anchor("a1", INTRO), Anchor("a2", HOOKS)]
+    second = [Anchor("b0", "# Second"), Anchor("b1", SAFETY)]
+    result = align_book(
+        {
+            "first": (first, ["# First", INTRO]),
+            "second": (second, ["# Second", HOOKS.replace("hook", "hook,"), SAFETY]),
+        }
+    )
+    assert result["first"].pids == ["a0", "a1"]
+    assert result["second"].pids == ["b0", "a2", "b1"]
+
+
+def test_paragraphs_of_a_removed_chapter_can_move_to_a_new_one() -> None:
+    removed = [Anchor("a0", "# Old appendix"), Anchor("a1", CONFIG)]
+    result = align_book({"old": (removed, ()), "new": ((), ["# New appendix", CONFIG, EXIT])})
+    assert result["old"].pids == []
+    assert result["new"].pids == [None, "a1", None]
+
+
+def test_identical_text_in_two_chapters_does_not_move_across() -> None:
+    # The paragraph stays in its own chapter; the copy added elsewhere is new.
+    first = [Anchor("a0", INTRO), Anchor("a1", HOOKS)]
+    second = [Anchor("b0", SAFETY)]
+    result = align_book({"1": (first, [INTRO, HOOKS]), "2": (second, [SAFETY, HOOKS])})
+    assert result["1"].pids == ["a0", "a1"]
+    assert result["2"].pids == ["b0", None]
+
+
+def test_split_first_part_keeps_the_pid_the_other_is_split_from_it() -> None:
+    whole = f"{HOOKS} {SAFETY}"
+    result = align(anchors(INTRO, whole, EXIT), [INTRO, HOOKS, SAFETY, EXIT])
+    assert result.pids == ["p0", "p1", None, "p2"]
+    assert result.split_from == {2: "p1"}
+
+
+def test_split_into_a_short_head_and_a_long_rest_leaves_the_pid_on_the_head() -> None:
+    long_rest = f"{SAFETY} {CONFIG}"
+    result = align(anchors(INTRO, f"{HOOKS} {long_rest}", EXIT), [INTRO, HOOKS, long_rest, EXIT])
+    assert result.pids == ["p0", "p1", None, "p2"]
+    assert result.split_from == {2: "p1"}
+
+
+def test_copy_of_a_sentence_next_to_its_edited_paragraph_is_not_a_split() -> None:
+    # The edited paragraph still holds the sentence: the new block copies it, nothing
+    # was split off.
+    edited = f"{HOOKS} {SAFETY.replace('think twice', 'be careful')}"
+    result = align(anchors(INTRO, f"{HOOKS} {SAFETY}", EXIT), [INTRO, edited, SAFETY, EXIT])
+    assert result.pids == ["p0", "p1", None, "p2"]
+    assert result.split_from == {}
+
+
+def test_merge_keeps_the_pid_holding_most_text_and_reports_the_other() -> None:
+    longer = f"{HOOKS} {CONFIG}"
+    result = align(anchors(INTRO, SAFETY, longer, EXIT), [INTRO, f"{SAFETY} {longer}", EXIT])
+    assert result.pids == ["p0", "p2", "p3"]
+    assert result.merged == {"p1": 1}
+
+
+def test_quoted_title_is_not_merged_into_the_paragraph_citing_it() -> None:
+    caption = "Graphical history of the hello repository"
+    text = "It shows which direction history is flowing in, from the oldest change to the newest."
+    citing = f"\u201c{caption}\u201d {text}"
+    result = align(anchors(INTRO, caption, text, EXIT), [INTRO, citing, EXIT])
+    assert result.pids == ["p0", "p2", "p3"]
+    assert result.merged == {}
+
+
+def test_third_copy_of_a_repeated_paragraph_is_new() -> None:
+    old = anchors(
+        "# Hooks", "## commit", PARAMS, "node: a changeset id", "## tag", PARAMS, "tag: a name"
+    )
+    new = [t.text for t in old] + ["## update", PARAMS, "parent1: a changeset id"]
+    result = align(old, new)
+    assert result.pids == ["p0", "p1", "p2", "p3", "p4", "p5", "p6", None, None, None]
+
+
+def test_deleting_one_of_two_copies_retires_exactly_one_pid() -> None:
+    old = anchors("## commit", PARAMS, "node: a changeset id", "## tag", PARAMS, "tag: a name")
+    result = align(old, ["## commit", PARAMS, "node: a changeset id", "## tag", "tag: a name"])
+    assert result.pids == ["p0", "p1", "p2", "p3", "p5"]
+
+
+def test_identical_duplicates_moving_are_not_guessed() -> None:
+    # Two copies of one paragraph leave; one copy reappears far away: which one? No guess.
+    old = anchors(HOOKS, INTRO, HOOKS, SAFETY, CONFIG, EXIT)
+    result = align(old, [INTRO, SAFETY, CONFIG, EXIT, HOOKS])
+    assert result.pids == ["p1", "p3", "p4", "p5", None]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "pids"),
+    [
+        ([], [INTRO, HOOKS], [None, None]),
+        (anchors(INTRO, HOOKS), [], []),
+        ([], [], []),
+    ],
+    ids=["old empty", "new empty", "both empty"],
+)
+def test_empty_chapters(old: list[Anchor], new: list[str], pids: list[str | None]) -> None:
+    assert align(old, new) == Alignment(pids=pids)
+
+
+def test_duplicate_old_pids_are_refused() -> None:
+    with pytest.raises(ValueError, match="unique"):
+        align([Anchor("p", INTRO), Anchor("p", HOOKS)], [INTRO])
+    with pytest.raises(ValueError, match="unique"):
+        align_book({1: ([Anchor("p", INTRO)], [INTRO]), 2: ([Anchor("p", HOOKS)], [HOOKS])})
+
+
+# Property-based tests: texts from a small vocabulary, so that repeats, edits,
+# splits and look-alikes happen often.
+
+WORDS = ["hook", "commit", "the", "a", "repository", "runs", "changeset", "merge", "tag", "of"]
+paragraph = st.lists(st.sampled_from(WORDS), min_size=0, max_size=14).map(" ".join)
+chapter = st.lists(paragraph, max_size=14)
+
+
+def check_invariants(old: list[Anchor], new: list[str], result: Alignment) -> None:
+    old_pids = {anchor.pid for anchor in old}
+    kept = [pid for pid in result.pids if pid is not None]
+    assert len(result.pids) == len(new)
+    assert len(kept) == len(set(kept)), "a pid is used twice"
+    assert set(kept) <= old_pids, "a pid does not come from the old revision"
+    assert set(result.merged) <= old_pids - set(kept)
+    assert all(0 <= index < len(new) for index in result.merged.values())
+    assert all(result.pids[index] is None for index in result.split_from)
+    assert set(result.split_from.values()) <= old_pids
+
+
+@settings(database=None, max_examples=200)
+@given(chapter)
+def test_property_aligning_a_text_onto_itself_keeps_every_pid(texts: list[str]) -> None:
+    old = anchors(*texts)
+    assert align(old, texts) == Alignment(pids=[anchor.pid for anchor in old])
+
+
+@settings(database=None, max_examples=300)
+@given(chapter, chapter)
+def test_property_pids_are_unique_and_come_from_old(old_texts: list[str], new: list[str]) -> None:
+    old = anchors(*old_texts)
+    check_invariants(old, new, align(old, new))
+
+
+@settings(database=None, max_examples=200)
+@given(chapter, st.data())
+def test_property_edited_revision_keeps_invariants(texts: list[str], data: st.DataObject) -> None:
+    # The new revision derives from the old one: blocks dropped, edited, inserted, moved.
+    new = list(texts)
+    for _ in range(data.draw(st.integers(0, 6))):
+        action = data.draw(st.sampled_from(["drop", "edit", "insert", "move", "split"]))
+        if not new and action != "insert":
+            continue
+        i = data.draw(st.integers(0, max(0, len(new) - 1)))
+        if action == "drop":
+            del new[i]
+        elif action == "edit":
+            new[i] = f"{new[i]} {data.draw(st.sampled_from(WORDS))}"
+        elif action == "insert":
+            new.insert(i, data.draw(paragraph))
+        elif action == "move":
+            new.insert(data.draw(st.integers(0, len(new) - 1)), new.pop(i))
+        else:
+            words = new[i].split()
+            cut = len(words) // 2
+            new[i : i + 1] = [" ".join(words[:cut]), " ".join(words[cut:])]
+    old = anchors(*texts)
+    check_invariants(old, new, align(old, new))
+
+
+@settings(database=None, max_examples=100)
+@given(chapter, chapter)
+def test_property_result_is_deterministic(old_texts: list[str], new: list[str]) -> None:
+    old = anchors(*old_texts)
+    assert align(old, new) == align(list(old), list(new))
+    book = {
+        "a": (old, new),
+        "b": ([Anchor(f"b{i}", text) for i, text in enumerate(new)], old_texts),
+    }
+    assert align_book(book) == align_book(dict(book))
+
+
+@settings(database=None, max_examples=150)
+@given(st.lists(st.tuples(chapter, chapter), min_size=1, max_size=4))
+def test_property_book_pids_are_unique_across_chapters(
+    chapters: list[tuple[list[str], list[str]]],
+) -> None:
+    book = {
+        c: ([Anchor(f"c{c}p{i}", text) for i, text in enumerate(old)], new)
+        for c, (old, new) in enumerate(chapters)
+    }
+    result = align_book(book)
+    all_old = {anchor.pid for old, _ in book.values() for anchor in old}
+    kept = [pid for alignment in result.values() for pid in alignment.pids if pid is not None]
+    assert len(kept) == len(set(kept))
+    assert set(kept) <= all_old
+    assert all(len(result[c].pids) == len(new) for c, (_, new) in book.items())
+
+
+@settings(database=None, max_examples=200)
+@given(chapter, st.data())
+def test_property_insertions_keep_every_pid_on_its_text(
+    texts: list[str], data: st.DataObject
+) -> None:
+    # Inserted paragraphs use words the old ones never do.
+    fresh = st.lists(st.sampled_from(["zebra", "okapi", "lynx"]), min_size=1, max_size=9)
+    new: list[tuple[str | None, str]] = [(f"p{i}", text) for i, text in enumerate(texts)]
+    for _ in range(data.draw(st.integers(1, 5))):
+        new.insert(data.draw(st.integers(0, len(new))), (None, " ".join(data.draw(fresh))))
+    result = align(anchors(*texts), [text for _, text in new])
+    assert result.pids == [pid for pid, _ in new]
+    assert result.split_from == {} and result.merged == {}

@@ -1,0 +1,28 @@
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db.models import F
+
+from chapters.models import Block, Book
+
+
+@pytest.mark.django_db
+def test_load_demo_is_idempotent_and_prints_the_logins():
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    call_command("load_demo", stdout=out)
+    text = out.getvalue()
+    assert "reader / reader-demo-1" in text and "admin / admin-demo-1" in text
+    book = Book.objects.get()
+    assert book.status == Book.Status.OPEN
+    assert book.editors.filter(username="editor").exists()
+    assert get_user_model().objects.count() == 3
+    assert book.chapters.count() >= 3
+    current = Block.objects.filter(revision__chapter__current_revision=F("revision"))
+    kinds = set(current.values_list("kind", flat=True))
+    assert {"heading", "paragraph", "item", "quote", "code", "table"} <= kinds
+    assert current.count() >= 40
+    assert max(book.chapters.values_list("revision", flat=True)) >= 3
+    assert get_user_model().objects.get(username="reader").check_password("reader-demo-1")

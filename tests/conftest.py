@@ -1,0 +1,46 @@
+import pytest
+
+from tests.factories import BookFactory, UserFactory, chapter_make
+
+CHAPTER_TEXT = """# First steps
+
+The opening paragraph sets the scene.
+
+## A section
+
+A second paragraph, with *emphasis* and a [link](https://example.org/).
+
+- one item
+- another item
+
+> A quotation worth commenting on.
+
+```python
+print("hello")
+```
+"""
+
+
+@pytest.fixture
+def editor(db):
+    return UserFactory(username="ed")
+
+
+@pytest.fixture
+def reader(db):
+    return UserFactory(username="rea")
+
+
+@pytest.fixture
+def staff(db):
+    return UserFactory(username="boss", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def book(db, editor):
+    return BookFactory(slug="open-book", title="Open Book", editors=[editor])
+
+
+@pytest.fixture
+def chapter(book, editor):
+    return chapter_make(book=book, text=CHAPTER_TEXT, slug="first-steps", editor=editor)
