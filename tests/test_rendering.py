@@ -5,7 +5,6 @@ same blocks, kinds and texts.
 """
 
 import re
-import time
 from html.parser import HTMLParser
 
 import pytest
@@ -464,13 +463,9 @@ def chapter_of_300_blocks() -> str:
     return "\n\n".join(parts)
 
 
-def test_300_block_chapter_renders_well_under_a_second() -> None:
-    text = chapter_of_300_blocks()
-    render_chapter(text)  # imports and caches outside the timing
-
-    started = time.perf_counter()
-    blocks = render_chapter(text)
-    elapsed = time.perf_counter() - started
+def test_a_300_block_chapter_with_footnotes_splits_into_its_blocks() -> None:
+    # Its rendering time is measured by `make bench`, not asserted here.
+    blocks = render_chapter(chapter_of_300_blocks())
 
     assert len(blocks) == 301
-    assert elapsed < 1.0
+    assert blocks[-1].kind == "footnotes"

@@ -135,6 +135,13 @@ def test_split_into_a_short_head_and_a_long_rest_leaves_the_pid_on_the_head() ->
     assert result.split_from == {2: "p1"}
 
 
+def test_short_label_replacing_a_paragraph_does_not_take_its_pid() -> None:
+    # Both words of "A hook" occur in the paragraph, too few to say it came from it.
+    result = align(anchors(INTRO, HOOKS, EXIT), [INTRO, "A hook", EXIT])
+    assert result.pids == ["p0", None, "p2"]
+    assert result.split_from == {}
+
+
 def test_copy_of_a_sentence_next_to_its_edited_paragraph_is_not_a_split() -> None:
     # The edited paragraph still holds the sentence: the new block copies it, nothing
     # was split off.
