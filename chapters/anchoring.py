@@ -3,8 +3,11 @@
 A revision is a list of blocks. The new revision's blocks take their pids from
 the previous revision's by a diff between the two drafts, never by position:
 
-1. Unchanged: `difflib.SequenceMatcher` over the block texts; the blocks of its
-   equal runs keep their pid.
+1. Unchanged: a diff of the block texts (rapidfuzz's `Indel.opcodes`, a longest
+   common subsequence); the blocks of its equal runs keep their pid. Not
+   `difflib.SequenceMatcher`: it matches the longest run first, and with repeated
+   identical blocks ("Parameters to this hook:" in every section) an insertion
+   can make it leave an unchanged copy unmatched, retiring its pid.
 2. Moved: a near-identical, distinctive text that left one changed region of the
    diff and turned up in another keeps its pid.
 3. Edited: inside each changed region, the old and new blocks are paired in
@@ -33,6 +36,7 @@ every reader.
 
 import bisect
 import itertools
+import math
 import re
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -124,10 +128,11 @@ def _part_of(part: _Text, whole: _Text) -> int:
     A text quoted whole in the other block ("as “Figure title” shows") is cited
     there, not split off or merged: cross-references render that way.
     """
-    if any(f"{left}{part.key}{right}" in whole.key for left, right in _QUOTES):
+    needed = max(MIN_WORDS, math.ceil(PART_MIN_COVERAGE * len(part.words)))
+    common = LCSseq.similarity(part.words, whole.words, score_cutoff=needed)
+    if common and any(f"{left}{part.key}{right}" in whole.key for left, right in _QUOTES):
         return 0
-    common = LCSseq.similarity(part.words, whole.words)
-    return common if common >= max(MIN_WORDS, PART_MIN_COVERAGE * len(part.words)) else 0
+    return common
 
 
 def _best_whole(part: _Text, wholes: Mapping[int, _Text]) -> int | None:
@@ -193,8 +198,8 @@ def _moves(olds: Sequence[_Text], news: Sequence[_Text]) -> list[tuple[int, int]
         if size < MIN_WORDS:
             continue
         # Only texts of about the same length can reach the similarity floor.
-        lo = bisect.bisect_left(lengths, max(MIN_WORDS, size * t / (2 - t)))
-        hi = bisect.bisect_right(lengths, size * (2 - t) / t)
+        lo = bisect.bisect_left(lengths, max(MIN_WORDS, size * t / (2 - t) - 1e-9))
+        hi = bisect.bisect_right(lengths, size * (2 - t) / t + 1e-9)
         for _, n in by_length[lo:hi]:
             score = Indel.normalized_similarity(old.words, news[n].words, score_cutoff=t)
             if not score:
@@ -253,8 +258,9 @@ def _fill_slots(ch: _Chapter) -> None:
 
 def _nearby(chain: list[tuple[int, int]], side: int, index: int, limit: int) -> range:
     """Indices on the other side between the settled pairs around `index` (a block
-    of side 0 = old or 1 = new), those pairs' own blocks included."""
-    at = bisect.bisect_left([pair[side] for pair in chain], index)
+    of side 0 = old or 1 = new), those pairs' own blocks included. `chain` is in
+    reading order on both sides."""
+    at = bisect.bisect_left(chain, index, key=lambda pair: pair[side])
     lo = chain[at - 1][1 - side] if at > 0 else 0
     hi = chain[at][1 - side] if at < len(chain) else limit - 1
     return range(lo, hi + 1)

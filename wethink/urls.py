@@ -6,6 +6,7 @@ admin.site.site_title = "wethink admin"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("accounts/", include("accounts.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("chapters.urls")),
 ]
