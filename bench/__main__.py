@@ -17,14 +17,20 @@ def main() -> None:
 
     django.setup()
     from django.core.management import call_command
+    from django.test.utils import setup_test_environment
+
+    # Mail goes to memory and responses carry their template context, as in tests.
+    setup_test_environment()
 
     call_command("migrate", verbosity=0)
 
-    from bench import anchoring_hgbook, hgbook_import, pages
+    from bench import anchoring_hgbook, comments, feedback, hgbook_import, pages
 
     anchoring_hgbook.main()
     hgbook_import.main()
     pages.main()
+    comments.main()
+    feedback.main()
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ not as a deletion and an insertion, and a paragraph that moved is shown as moved
 import difflib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from django.utils.html import escape
@@ -24,7 +24,7 @@ class DiffableBlock(Protocol):
     text: str
 
 
-@dataclass(frozen=True)
+@dataclass
 class BlockChange:
     """One row of a diff: `kind` is unchanged, edited, added, removed or moved."""
 
@@ -33,6 +33,7 @@ class BlockChange:
     old: DiffableBlock | None
     new: DiffableBlock | None
     words: SafeString | None = None
+    folded: list = field(default_factory=list)
 
     @property
     def block(self) -> DiffableBlock:

@@ -7,10 +7,24 @@ and a django-reversion revision (the snapshot the admin can show and recover).
 
 import reversion
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+# Words the site uses after /b/<book>/ itself, so no chapter may take them as its slug.
+RESERVED_CHAPTER_SLUGS = frozenset(
+    {"feed", "moderation", "acknowledgements", "fold", "search", "export", "annotations"}
+)
+
+
+def validate_chapter_slug(value: str) -> None:
+    if value in RESERVED_CHAPTER_SLUGS:
+        raise ValidationError(
+            _("“%(slug)s” is used by the site itself; choose another slug."),
+            params={"slug": value},
+        )
 
 
 class BookQuerySet(models.QuerySet):
@@ -43,6 +57,14 @@ class Book(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
     )
+
+    class Moderation(models.TextChoices):
+        IMMEDIATE = "immediate", _("Comments appear at once")
+        FIRST_COMMENT = "first", _("A new reader's first comment waits for approval")
+
+    moderation = models.CharField(
+        _("moderation"), max_length=10, choices=Moderation.choices, default=Moderation.IMMEDIATE
+    )
     editors = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         blank=True,
@@ -71,7 +93,10 @@ class Book(models.Model):
             return False
         if user.is_staff:
             return True
-        return self.editors.filter(pk=user.pk).exists()
+        known = self.__dict__.setdefault("_editor_of", {})
+        if user.pk not in known:
+            known[user.pk] = self.editors.filter(pk=user.pk).exists()
+        return known[user.pk]
 
 
 class ChapterQuerySet(models.QuerySet):
@@ -101,7 +126,7 @@ class Chapter(models.Model):
     book = models.ForeignKey(Book, on_delete=models.CASCADE, related_name="chapters")
     position = models.PositiveIntegerField(_("position"), default=0)
     title = models.CharField(_("title"), max_length=200)
-    slug = models.SlugField(_("slug"), max_length=80)
+    slug = models.SlugField(_("slug"), max_length=80, validators=[validate_chapter_slug])
     text = models.TextField(_("text"), blank=True, help_text=_("Markdown."))
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PUBLISHED

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from chapters.anchoring import Anchor, align_book
 from chapters.models import Block, Book, Chapter, ChapterRevision
+from chapters.signals import chapters_revised
 from wethink.rendering import RenderedBlock, render_chapter
 
 PID_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
@@ -188,6 +189,7 @@ def chapters_revise(
         if editor is not None and editor.is_authenticated:
             reversion.set_user(editor)
         reversion.set_comment(message)
+    chapters_revised.send(sender=Chapter, revisions=revisions)
     return revisions
 
 

@@ -9,6 +9,8 @@ from django.views.decorators.http import require_POST
 from chapters import selectors
 from chapters.diffing import fold_unchanged, revisions_diff
 from chapters.services import chapter_restore
+from comments import selectors as comment_selectors
+from comments.services import book_accepts_comments
 
 
 def book_list(request: HttpRequest) -> HttpResponse:
@@ -28,11 +30,17 @@ def book_detail(request: HttpRequest, book: str) -> HttpResponse:
 
 def _reading_context(request: HttpRequest, chapter, revision) -> dict:
     previous, following = selectors.chapter_neighbours(chapter=chapter, user=request.user)
+    blocks = selectors.revision_blocks(revision=revision)
+    counts = comment_selectors.block_counts(user=request.user, chapter=chapter)
+    for block in blocks:
+        block.comment_count = counts.get(block.pid, 0)
     return {
         "book": chapter.book,
         "chapter": chapter,
         "revision": revision,
-        "blocks": selectors.revision_blocks(revision=revision),
+        "blocks": blocks,
+        "orphaned": comment_selectors.orphaned_comments(user=request.user, chapter=chapter),
+        "accepts_comments": book_accepts_comments(chapter.book),
         "previous": previous,
         "following": following,
         "is_current": revision.pk == chapter.current_revision_id,
@@ -82,6 +90,9 @@ def chapter_diff(request: HttpRequest, book: str, chapter: str, a: int, b: int) 
     counts = dict.fromkeys(("edited", "added", "removed", "moved", "unchanged"), 0)
     for row in rows:
         counts[row.kind] += 1
+    folded = comment_selectors.folded_between(chapter=found, after=min(a, b), upto=max(a, b))
+    for row in rows:
+        row.folded = folded.get(row.pid, [])
     return render(
         request,
         "chapters/chapter_diff.html",

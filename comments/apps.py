@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class CommentsConfig(AppConfig):
     name = "comments"
     verbose_name = _("Comments")
+
+    def ready(self) -> None:
+        from chapters.signals import chapters_revised
+        from comments.receivers import reanchor_after_revision
+
+        chapters_revised.connect(reanchor_after_revision, dispatch_uid="comments-reanchor")

@@ -1,1 +1,194 @@
-"""Paragraph comments live here (the reader comments issue); nothing is stored yet."""
+"""Reader comments on paragraphs, their replies, votes, flags and edits.
+
+A comment is anchored by the pid of the block it is about, in the chapter where
+that pid lives now; it also keeps the revision it was written on and the block's
+text at that time, so its state against the current text can be shown:
+current, changed, orphaned, or (once an editor folds it in) incorporated.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from chapters.models import Book, Chapter, ChapterRevision
+
+MAX_BODY = 10_000
+# Replies nest this deep at most; a reply to the deepest level joins that level.
+MAX_DEPTH = 2
+
+
+class CommentQuerySet(models.QuerySet):
+    def visible_to(self, user, *, book: Book) -> "CommentQuerySet":
+        """Comments of `book` that `user` may see: visible ones; their own pending or
+        hidden ones; everything for the book's editors and staff."""
+        qs = self.filter(book=book)
+        if book.is_editor(user):
+            return qs
+        shown = Q(moderation=Comment.Moderation.VISIBLE)
+        if user.is_authenticated:
+            shown |= Q(author=user)
+        return qs.filter(shown)
+
+    def with_viewer(self, user) -> "CommentQuerySet":
+        """Annotate `voted`: whether `user` voted for each comment."""
+        if not user.is_authenticated:
+            return self.annotate(voted=models.Value(False))
+        return self.annotate(voted=Exists(Vote.objects.filter(comment=OuterRef("pk"), user=user)))
+
+
+class Comment(models.Model):
+    class Moderation(models.TextChoices):
+        VISIBLE = "visible", _("visible")
+        PENDING = "pending", _("awaiting approval")
+        HIDDEN = "hidden", _("hidden by a moderator")
+        SPAM = "spam", _("marked as spam")
+
+    class Decision(models.TextChoices):
+        OPEN = "open", _("open")
+        ACCEPTED = "accepted", _("accepted")
+        DEFERRED = "deferred", _("deferred")
+        DECLINED = "declined", _("declined")
+        INCORPORATED = "incorporated", _("incorporated")
+
+    class AnchorState(models.TextChoices):
+        CURRENT = "current", _("current")
+        CHANGED = "changed", _("changed")
+        ORPHANED = "orphaned", _("orphaned")
+
+    book = models.ForeignKey(Book, on_delete=models.CASCADE, related_name="comments")
+    chapter = models.ForeignKey(Chapter, on_delete=models.CASCADE, related_name="comments")
+    pid = models.CharField(max_length=16, help_text=_("The block it is anchored to now."))
+    revision = models.ForeignKey(
+        ChapterRevision,
+        on_delete=models.PROTECT,
+        related_name="comments",
+        help_text=_("The revision it was written on."),
+    )
+    origin_pid = models.CharField(max_length=16)
+    block_text = models.TextField(help_text=_("The block's text when the comment was written."))
+    quote_exact = models.TextField(blank=True)
+    quote_prefix = models.CharField(max_length=64, blank=True)
+    quote_suffix = models.CharField(max_length=64, blank=True)
+    body = models.TextField(max_length=MAX_BODY)
+    body_html = models.TextField()
+    suggestion = models.TextField(blank=True, max_length=MAX_BODY)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies"
+    )
+    depth = models.PositiveSmallIntegerField(default=0)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comments"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    moderation = models.CharField(
+        max_length=10, choices=Moderation.choices, default=Moderation.VISIBLE
+    )
+    moderation_reason = models.CharField(max_length=500, blank=True)
+    anchor_state = models.CharField(
+        max_length=10, choices=AnchorState.choices, default=AnchorState.CURRENT
+    )
+    decision = models.CharField(max_length=12, choices=Decision.choices, default=Decision.OPEN)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+    incorporated_in = models.ForeignKey(
+        ChapterRevision,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="incorporated_comments",
+    )
+    vote_count = models.PositiveIntegerField(default=0)
+
+    objects = CommentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["chapter", "pid"]),
+            models.Index(fields=["book", "created_at"]),
+            models.Index(fields=["author", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author} on {self.pid}: {self.body[:40]}"
+
+    def get_absolute_url(self) -> str:
+        return (
+            reverse(
+                "comments:thread",
+                kwargs={"book": self.book.slug, "chapter": self.chapter.slug, "pid": self.pid},
+            )
+            + f"#c{self.pk}"
+        )
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def is_suggestion(self) -> bool:
+        return bool(self.suggestion)
+
+    @property
+    def state(self) -> str:
+        """Where the comment stands against the current text."""
+        if self.decision == self.Decision.INCORPORATED:
+            return "incorporated"
+        return self.anchor_state
+
+
+class CommentEdit(models.Model):
+    """The text a comment had before an edit: edits never lose what was said."""
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="edits")
+    body = models.TextField()
+    suggestion = models.TextField(blank=True)
+    quote_exact = models.TextField(blank=True)
+    replaced_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-replaced_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"earlier text of comment {self.comment_id}"
+
+
+class Vote(models.Model):
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="votes")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["comment", "user"], name="vote_one_per_reader")
+        ]
+
+    def __str__(self) -> str:
+        return f"vote by {self.user_id} for comment {self.comment_id}"
+
+
+class Flag(models.Model):
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="flags")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    reason = models.CharField(max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["comment", "user"], name="flag_one_per_reader")
+        ]
+
+    def __str__(self) -> str:
+        return f"flag by {self.user_id} on comment {self.comment_id}: {self.reason}"

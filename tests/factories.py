@@ -37,3 +37,11 @@ def chapter_make(
     """A chapter with its first revision, made through the service as in production."""
     title = title or text.splitlines()[0].lstrip("# ").strip() or "Chapter"
     return chapter_create(book=book, title=title, slug=slug, text=text, editor=editor, **kw)
+
+
+def comment_make(*, chapter: Chapter, author, position: int = 2, body: str = "A thought.", **kw):
+    """A comment on the block at `position` of the chapter's current revision."""
+    from comments.services import comment_create
+
+    block = chapter.current_revision.blocks.get(position=position)
+    return comment_create(user=author, chapter=chapter, pid=block.pid, body=body, **kw)

@@ -176,6 +176,10 @@ WETHINK_SANITIZER = os.environ.get("WETHINK_SANITIZER", "nh3")
 if WETHINK_SANITIZER not in {"nh3", "bleach"}:
     raise ImproperlyConfigured("WETHINK_SANITIZER must be 'nh3' or 'bleach'.")
 
+# Comments: how many one account may post a minute, and the site's address for emails.
+WETHINK_COMMENTS_PER_MINUTE = int(os.environ.get("WETHINK_COMMENTS_PER_MINUTE", "10"))
+WETHINK_SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -194,4 +198,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # django-axes logs every login at INFO; lockouts are logged at WARNING.
+    "loggers": {"axes": {"level": "WARNING"}},
 }

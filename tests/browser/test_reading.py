@@ -32,7 +32,7 @@ def test_a_reader_follows_a_paragraph_permalink(page, chapter_url):
     assert blocks.count() == 8
     third = blocks.nth(2)
     pid = third.get_attribute("data-pid")
-    third.get_by_role("link", name="3").click()
+    third.get_by_role("link", name="3", exact=True).click()
     assert page.url.endswith(f"#p-{pid}")
     assert page.evaluate("document.querySelector(':target').dataset.pid") == pid
     screenshot(page, "chapter-wide")

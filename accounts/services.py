@@ -1,0 +1,89 @@
+"""Every write to people's accounts: sign-up, profile settings, API tokens."""
+
+import hashlib
+import secrets
+
+from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import ApiToken, Profile
+
+
+def profile_get(user: AbstractBaseUser) -> Profile:
+    """The person's profile; profiles are made on first use, so every user has one."""
+    profile, _created = Profile.objects.get_or_create(user=user)
+    return profile
+
+
+@transaction.atomic
+def user_signup(*, username: str, email: str, password: str) -> AbstractBaseUser:
+    """A new reader account, checked by Django's username and password rules, with a
+    unique email address (used for password resets and notifications)."""
+    users = get_user_model()
+    email = users.objects.normalize_email(email.strip())
+    if users.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": _("An account with this email address already exists.")})
+    user = users(username=username.strip(), email=email)
+    password_validation.validate_password(password, user)
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    Profile.objects.create(user=user)
+    return user
+
+
+@transaction.atomic
+def profile_update(
+    *,
+    user: AbstractBaseUser,
+    credit_as: str,
+    credit_name: str,
+    notify_replies: bool,
+    notify_decisions: bool,
+) -> Profile:
+    profile = profile_get(user)
+    profile.credit_as = credit_as
+    profile.credit_name = credit_name.strip()
+    profile.notify_replies = notify_replies
+    profile.notify_decisions = notify_decisions
+    if profile.credit_as == Profile.Credit.OTHER and not profile.credit_name:
+        raise ValidationError({"credit_name": _("Give the name to list you under.")})
+    profile.full_clean()
+    profile.save()
+    return profile
+
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@transaction.atomic
+def token_create(*, user: AbstractBaseUser) -> str:
+    """A new API key for the person, replacing any earlier one. Returns the key,
+    which is not stored and cannot be shown again."""
+    ApiToken.objects.filter(user=user).delete()
+    key = secrets.token_urlsafe(32)
+    ApiToken.objects.create(user=user, key_hash=_hash(key), prefix=key[:8])
+    return key
+
+
+@transaction.atomic
+def token_revoke(*, user: AbstractBaseUser) -> bool:
+    deleted, _ignored = ApiToken.objects.filter(user=user).delete()
+    return bool(deleted)
+
+
+def user_for_token(key: str) -> AbstractBaseUser | None:
+    """The active user an API key belongs to, or None. Keys are compared by their
+    SHA-256 hash, looked up through a unique index."""
+    if not key:
+        return None
+    token = ApiToken.objects.select_related("user").filter(key_hash=_hash(key)).first()
+    if token is None or not token.user.is_active:
+        return None
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    return token.user

@@ -1,0 +1,135 @@
+from django.contrib import messages
+from django.contrib.auth import get_user_model, login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts import services
+from accounts.forms import ProfileForm, SignupForm
+from accounts.models import ApiToken
+from comments.selectors import comments_by_author, reputations
+
+
+def _safe_next(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return ""
+
+
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("accounts:my_profile")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.user_signup(
+                username=form.cleaned_data["username"],
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password1"],
+            )
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for field, problems in error.message_dict.items():
+                    target = "password1" if field == "password" else field
+                    target = target if target in form.fields else None
+                    for problem in problems:
+                        form.add_error(target, problem)
+            else:
+                form.add_error("password1", error)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Welcome, %(name)s.") % {"name": user.get_username()})
+            return redirect(_safe_next(request) or "/")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "accounts/signup.html", {"form": form, "next": _safe_next(request)}, status=status
+    )
+
+
+def profile(request: HttpRequest, username: str) -> HttpResponse:
+    person = get_object_or_404(get_user_model(), username=username, is_active=True)
+    is_owner = request.user.is_authenticated and request.user.pk == person.pk
+    context = {
+        "person": person,
+        "is_owner": is_owner,
+        "mine": comments_by_author(viewer=request.user, author=person),
+        "reputation": reputations(user_ids=[person.pk]).get(person.pk, 0),
+    }
+    if is_owner:
+        context["form"] = ProfileForm(instance=services.profile_get(person))
+        context["token"] = ApiToken.objects.filter(user=person).first()
+    return render(request, "accounts/profile.html", context)
+
+
+@login_required
+def my_profile(request: HttpRequest) -> HttpResponse:
+    return redirect("accounts:profile", username=request.user.get_username())
+
+
+@login_required
+@require_POST
+def settings_update(request: HttpRequest) -> HttpResponse:
+    """Only ever changes the signed-in person's own settings."""
+    form = ProfileForm(request.POST, instance=services.profile_get(request.user))
+    if form.is_valid():
+        try:
+            services.profile_update(user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            for field, problems in error.message_dict.items():
+                for problem in problems:
+                    form.add_error(field if field in form.fields else None, problem)
+        else:
+            messages.success(request, _("Your settings are saved."))
+            return redirect("accounts:my_profile")
+    person = request.user
+    return render(
+        request,
+        "accounts/profile.html",
+        {
+            "person": person,
+            "is_owner": True,
+            "form": form,
+            "token": ApiToken.objects.filter(user=person).first(),
+            "mine": comments_by_author(viewer=person, author=person),
+            "reputation": reputations(user_ids=[person.pk]).get(person.pk, 0),
+        },
+        status=400,
+    )
+
+
+@login_required
+@require_POST
+def token_create(request: HttpRequest) -> HttpResponse:
+    """Show the new key on the page that answers the POST, once; it is never stored."""
+    key = services.token_create(user=request.user)
+    person = request.user
+    return render(
+        request,
+        "accounts/profile.html",
+        {
+            "person": person,
+            "is_owner": True,
+            "form": ProfileForm(instance=services.profile_get(person)),
+            "token": ApiToken.objects.filter(user=person).first(),
+            "new_key": key,
+            "mine": comments_by_author(viewer=person, author=person),
+            "reputation": reputations(user_ids=[person.pk]).get(person.pk, 0),
+        },
+    )
+
+
+@login_required
+@require_POST
+def token_revoke(request: HttpRequest) -> HttpResponse:
+    if services.token_revoke(user=request.user):
+        messages.success(request, _("Your API token is revoked; scripts using it stop working."))
+    else:
+        messages.info(request, _("You had no API token."))
+    return redirect("accounts:my_profile")

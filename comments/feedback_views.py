@@ -1,0 +1,237 @@
+"""The editors' side: the feedback queue, decisions, folding, acknowledgements."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from chapters import selectors as chapter_selectors
+from chapters.diffing import words_diff
+from chapters.models import Book
+from comments import folding, selectors, services
+from comments.models import Comment
+from comments.queue import QueueFilters, feedback_queue
+from wethink.rendering import render_chapter
+
+
+def _back(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return default
+
+
+@login_required
+def queue(request: HttpRequest) -> HttpResponse:
+    try:
+        filters = QueueFilters.from_query(request.GET)
+    except ValidationError as error:
+        return HttpResponseBadRequest(" ".join(error.messages))
+    found = feedback_queue(user=request.user, filters=filters)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "comments/feedback_queue.html",
+        {
+            "queue": found,
+            "filters": filters,
+            "query": query.urlencode(),
+            "here": request.get_full_path(),
+            "states": ["open", "accepted", "deferred", "declined", "incorporated", "all"],
+        },
+    )
+
+
+@login_required
+@require_POST
+def decide(request: HttpRequest) -> HttpResponse:
+    """Accept, reject or defer the selected comments (and their near-duplicates)."""
+    decision = {"accept": "accepted", "reject": "declined", "defer": "deferred", "reopen": "open"}
+    back = _back(request, reverse("comments:feedback"))
+    one = request.POST.get("one", "")
+    if one:
+        word, _sep, pk = one.partition(":")
+        picked = [pk]
+        reason = request.POST.get(f"reason-{pk}", "") or request.POST.get("reason", "")
+    else:
+        word = request.POST.get("decision", "")
+        picked = request.POST.getlist("ids")
+        reason = request.POST.get("reason", "")
+    chosen = decision.get(word)
+    # Each item carries its near-duplicates, so one decision settles the group.
+    ids = sorted(
+        {
+            int(i)
+            for pk in picked
+            for i in (request.POST.getlist(f"group-{pk}") or [pk])
+            if str(i).isdigit()
+        }
+    )
+    if chosen is None or not ids:
+        messages.error(request, _("Choose some feedback and a decision."))
+        return redirect(back)
+    comments = list(Comment.objects.filter(pk__in=ids).select_related("book", "chapter"))
+    if len(comments) != len(set(ids)):
+        messages.error(request, _("Some of that feedback no longer exists."))
+        return redirect(back)
+    try:
+        services.comments_decide(
+            user=request.user,
+            comments=comments,
+            decision=chosen,
+            reason=reason,
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(back)
+    messages.success(
+        request,
+        _("%(n)s item(s) marked %(state)s.") % {"n": len(comments), "state": chosen},
+    )
+    return redirect(back)
+
+
+@login_required
+@require_POST
+def attach(request: HttpRequest, pk: int) -> HttpResponse:
+    comment = selectors.comment_get_for_reader(user=request.user, pk=pk)
+    try:
+        services.comment_attach(user=request.user, comment=comment, pid=request.POST.get("pid", ""))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The comment now follows the paragraph you chose."))
+    return redirect(_back(request, reverse("comments:feedback")))
+
+
+def _fold_context(request, chapter, *, text, base, message, folded, applications=()):
+    candidates = folding.fold_candidates(chapter)
+    current = folding.current_block_texts(chapter)
+    for comment in candidates:
+        comment.current_text = current.get(comment.pid)
+        comment.stale = bool(comment.suggestion) and folding.suggestion_stale(
+            comment, comment.current_text
+        )
+    return {
+        "book": chapter.book,
+        "chapter": chapter,
+        "text": text,
+        "base": base,
+        "message": message,
+        "folded": set(folded),
+        "candidates": candidates,
+        "applications": list(applications),
+        "preview": render_chapter(text),
+    }
+
+
+@login_required
+def fold(request: HttpRequest, book: str, chapter: str) -> HttpResponse:
+    """The fold page: the chapter's Markdown, the accepted comments beside it,
+    Apply suggestion, a preview, and Save revision."""
+    found = chapter_selectors.chapter_get_for_edit(user=request.user, book=book, chapter=chapter)
+    if request.method != "POST":
+        # Every accepted comment starts ticked: folding them all is the usual case.
+        waiting = folding.fold_candidates(found)
+        context = _fold_context(
+            request,
+            found,
+            text=found.text,
+            base=found.revision,
+            message=folding.fold_message(waiting),
+            folded=[c.pk for c in waiting],
+        )
+        return render(request, "comments/fold.html", context)
+    text = request.POST.get("text", "")
+    message = request.POST.get("message", "")
+    try:
+        base = int(request.POST.get("base", ""))
+    except ValueError:
+        return HttpResponseBadRequest(_("The form lost the revision it was based on."))
+    folded = [int(i) for i in request.POST.getlist("folded") if i.isdigit()]
+    action = request.POST.get("action", "save")
+    if action.startswith("apply"):
+        wanted = {c.pk: c for c in folding.fold_candidates(found)}
+        ids = list(wanted) if action == "apply-all" else [int(action.split(":")[-1] or 0)]
+        chosen = [wanted[i] for i in ids if i in wanted and wanted[i].suggestion]
+        result = folding.suggestions_apply(
+            text=text, comments=chosen, current_texts=folding.current_block_texts(found)
+        )
+        folded = sorted(set(folded) | set(result.applied_ids()))
+        picked = [c for c in wanted.values() if c.pk in folded]
+        context = _fold_context(
+            request,
+            found,
+            text=result.text,
+            base=base,
+            message=folding.fold_message(picked),
+            folded=folded,
+            applications=result.applications,
+        )
+        return render(request, "comments/fold.html", context)
+    try:
+        revision = folding.fold_save(
+            user=request.user, chapter=found, base=base, text=text, message=message, folded=folded
+        )
+    except folding.FoldConflict as conflict:
+        return render(
+            request,
+            "comments/fold_conflict.html",
+            {
+                "book": found.book,
+                "chapter": found,
+                "text": text,
+                "message": message,
+                "folded": folded,
+                "base": base,
+                "newer": conflict.newer,
+                "difference": words_diff(conflict.newer.text, text),
+            },
+            status=409,
+        )
+    except ValidationError as error:
+        context = _fold_context(
+            request, found, text=text, base=base, message=message, folded=folded
+        )
+        context["error"] = " ".join(error.messages)
+        return render(request, "comments/fold.html", context, status=400)
+    messages.success(
+        request,
+        _("Saved revision %(n)s.") % {"n": revision.number},
+    )
+    if revision.number > 1:
+        return redirect(
+            "chapters:chapter_diff",
+            book=found.book.slug,
+            chapter=found.slug,
+            a=revision.number - 1,
+            b=revision.number,
+        )
+    return redirect(found)
+
+
+@login_required
+@require_POST
+def fold_preview(request: HttpRequest, book: str, chapter: str) -> HttpResponse:
+    """The live preview of the fold page's text (htmx)."""
+    chapter_selectors.chapter_get_for_edit(user=request.user, book=book, chapter=chapter)
+    return render(
+        request,
+        "comments/fold.html#preview",
+        {"preview": render_chapter(request.POST.get("text", ""))},
+    )
+
+
+def acknowledgements(request: HttpRequest, book: str) -> HttpResponse:
+    found: Book = chapter_selectors.book_get_for_reader(user=request.user, slug=book)
+    return render(
+        request,
+        "comments/acknowledgements.html",
+        {"book": found, "people": selectors.acknowledgements(book=found)},
+    )

@@ -1,0 +1,308 @@
+"""Folding accepted comments into a new revision of a chapter.
+
+An editor works on the chapter's Markdown. A suggestion is applied to that
+Markdown by finding the block it is about (by its rendered text, as the comment
+saw it) and replacing the block's text, or just the quoted passage. A suggestion
+whose wording has changed since it was made is never applied blindly.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rapidfuzz import fuzz
+
+from chapters.models import Block, Chapter, ChapterRevision
+from chapters.services import chapter_revise, text_normalize
+from comments.models import Comment
+from comments.notifications import notify_decision
+from wethink.rendering import render_chapter
+
+FENCE = re.compile(r"^(```|~~~)")
+ITEM = re.compile(r"^(\s{0,3}(?:[-*+]|\d{1,9}[.)])\s+)")
+HEADING = re.compile(r"^(#{1,6}\s+)")
+QUOTE = re.compile(r"^(>\s?)")
+# Smart punctuation the renderer produces, and what the source may have instead.
+LOOSE = {
+    "\u2018": "(?:\u2018|')",
+    "\u2019": "(?:\u2019|')",
+    "\u201c": '(?:\u201c|")',
+    "\u201d": '(?:\u201d|")',
+    "\u2013": "(?:\u2013|--)",
+    "\u2014": "(?:\u2014|---)",
+    "\u2026": "(?:\u2026|\\.\\.\\.)",
+}
+# How alike the block a suggestion was made on and a block of the text must be
+# for the suggestion to be applied there.
+BLOCK_MATCH = 90
+
+
+@dataclass
+class Chunk:
+    """A top-level block of Markdown source (a list item counts as one)."""
+
+    source: str
+    _text: str | None = None
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            rendered = render_chapter(self.source)
+            self._text = " ".join(block.text for block in rendered)
+        return self._text
+
+
+def chunks_split(text: str) -> list[Chunk]:
+    """Split Markdown into top-level blocks: blank-line separated, fenced code kept
+    whole, each list item on its own. Joining them with blank lines gives the text back
+    up to blank-line spacing."""
+    chunks: list[list[str]] = []
+    current: list[str] = []
+    fenced = False
+    for line in text.split("\n"):
+        if FENCE.match(line):
+            fenced = not fenced
+            current.append(line)
+            continue
+        if fenced:
+            current.append(line)
+            continue
+        if not line.strip():
+            if current:
+                chunks.append(current)
+                current = []
+            continue
+        if current and ITEM.match(line) and not line.startswith(" "):
+            chunks.append(current)
+            current = []
+        current.append(line)
+    if current:
+        chunks.append(current)
+    return [Chunk("\n".join(lines)) for lines in chunks]
+
+
+def chunks_join(chunks: list[Chunk]) -> str:
+    parts = []
+    for i, chunk in enumerate(chunks):
+        if i and ITEM.match(chunk.source) and ITEM.match(chunks[i - 1].source):
+            parts.append("\n")
+        elif i:
+            parts.append("\n\n")
+        parts.append(chunk.source)
+    return "".join(parts) + "\n"
+
+
+def loose_pattern(text: str) -> re.Pattern[str]:
+    """A pattern for rendered text in its Markdown source: smart punctuation may be
+    plain in the source and whitespace may differ."""
+    out = []
+    for char in " ".join(text.split()):
+        if char == " ":
+            out.append(r"\s+")
+        else:
+            out.append(LOOSE.get(char, re.escape(char)))
+    return re.compile("".join(out))
+
+
+@dataclass
+class Application:
+    comment: Comment
+    applied: bool
+    reason: str = ""
+
+
+@dataclass
+class FoldText:
+    """The text being folded, with the suggestions applied to it so far."""
+
+    text: str
+    applications: list[Application] = field(default_factory=list)
+
+    def applied_ids(self) -> list[int]:
+        return [a.comment.pk for a in self.applications if a.applied]
+
+
+def suggestion_stale(comment: Comment, current_text: str | None) -> bool:
+    """True when the words a suggestion would replace are no longer in the text."""
+    if current_text is None:
+        return True
+    if comment.quote_exact:
+        return comment.quote_exact not in current_text
+    return current_text != comment.block_text
+
+
+def _find_chunk(chunks: list[Chunk], wanted: str) -> int | None:
+    exact = [i for i, chunk in enumerate(chunks) if chunk.text == wanted]
+    if exact:
+        return exact[0]
+    scored = [(fuzz.ratio(chunk.text, wanted), i) for i, chunk in enumerate(chunks)]
+    best = max(scored, default=(0, None))
+    return best[1] if best[0] >= BLOCK_MATCH else None
+
+
+def _marker(source: str) -> str:
+    for pattern in (HEADING, ITEM, QUOTE):
+        found = pattern.match(source)
+        if found:
+            return found.group(1)
+    return ""
+
+
+def suggestions_apply(
+    *, text: str, comments: list[Comment], current_texts: dict[str, str]
+) -> FoldText:
+    """Apply the suggestions of `comments` to Markdown `text`, in order.
+
+    `current_texts` maps pids to the block texts of the current revision, to tell
+    stale suggestions. A passage suggestion replaces the passage only; a block
+    suggestion replaces the block's text and keeps its heading, list or quote
+    marker. What cannot be applied safely is reported, not guessed."""
+    chunks = chunks_split(text)
+    result = FoldText(text=text)
+    for comment in comments:
+        if not comment.suggestion:
+            result.applications.append(Application(comment, False, _("No suggested wording.")))
+            continue
+        current = current_texts.get(comment.pid)
+        if suggestion_stale(comment, current):
+            result.applications.append(
+                Application(comment, False, _("The wording has changed since; apply it by hand."))
+            )
+            continue
+        index = _find_chunk(chunks, current)
+        if index is None:
+            result.applications.append(
+                Application(comment, False, _("The paragraph is no longer in the text below."))
+            )
+            continue
+        chunk = chunks[index]
+        if comment.quote_exact:
+            source = _replace_passage(chunk.source, comment)
+            if source is None:
+                result.applications.append(
+                    Application(
+                        comment,
+                        False,
+                        _("The passage has formatting inside it; apply it by hand."),
+                    )
+                )
+                continue
+        else:
+            source = _marker(chunk.source) + comment.suggestion.strip()
+        chunks[index] = Chunk(source)
+        result.applications.append(Application(comment, True))
+    result.text = chunks_join(chunks)
+    return result
+
+
+def _replace_passage(source: str, comment: Comment) -> str | None:
+    matches = list(loose_pattern(comment.quote_exact).finditer(source))
+    if not matches:
+        return None
+    chosen = matches[0]
+    if len(matches) > 1 and comment.quote_prefix:
+        before = loose_pattern(comment.quote_prefix.strip()[-12:])
+        chosen = next(
+            (m for m in matches if before.search(source[max(0, m.start() - 40) : m.start()])),
+            chosen,
+        )
+    return source[: chosen.start()] + comment.suggestion.strip() + source[chosen.end() :]
+
+
+def current_block_texts(chapter: Chapter) -> dict[str, str]:
+    return dict(
+        Block.objects.filter(revision_id=chapter.current_revision_id).values_list("pid", "text")
+    )
+
+
+def fold_candidates(chapter: Chapter) -> list[Comment]:
+    """Accepted, not yet incorporated comments of the chapter, in reading order."""
+    positions = dict(
+        Block.objects.filter(revision_id=chapter.current_revision_id).values_list("pid", "position")
+    )
+    comments = list(
+        Comment.objects.filter(
+            chapter=chapter,
+            parent__isnull=True,
+            decision=Comment.Decision.ACCEPTED,
+            deleted_at__isnull=True,
+        ).select_related("author", "revision")
+    )
+    for comment in comments:
+        comment.position = positions.get(comment.pid)
+    comments.sort(key=lambda c: (c.position is None, c.position or 0, c.created_at))
+    return comments
+
+
+def fold_message(comments: list[Comment]) -> str:
+    """The pre-filled revision message: which comments are folded in, and by whom."""
+    if not comments:
+        return ""
+    people = sorted({c.author.get_username() for c in comments})
+    return _("Fold in %(n)s comment(s) by %(people)s") % {
+        "n": len(comments),
+        "people": ", ".join(people),
+    }
+
+
+class FoldConflict(Exception):
+    """Another editor saved the chapter after this editor's text was based on it."""
+
+    def __init__(self, newer: ChapterRevision):
+        super().__init__(f"revision {newer.number} was saved meanwhile")
+        self.newer = newer
+
+
+@transaction.atomic
+def fold_save(
+    *,
+    user: AbstractBaseUser,
+    chapter: Chapter,
+    base: int,
+    text: str,
+    message: str,
+    folded: list[int],
+) -> ChapterRevision:
+    """Save an editor's text as a new revision, folding in accepted comments.
+
+    The chapter row is locked, and if a revision newer than `base` exists the
+    save is refused with FoldConflict: nothing is overwritten. The folded
+    comments become incorporated in the new revision and their authors are told.
+    """
+    locked = Chapter.objects.select_for_update().select_related("book").get(pk=chapter.pk)
+    if not locked.book.is_editor(user):
+        raise PermissionDenied(_("Only the book's editors can revise this chapter."))
+    if locked.revision != base:
+        raise FoldConflict(locked.revisions.get(number=locked.revision))
+    message = " ".join(message.split())
+    if not message:
+        raise ValidationError(_("Say what changed in the revision message."))
+    comments = list(
+        Comment.objects.filter(pk__in=folded, chapter=locked, parent__isnull=True).select_related(
+            "author", "book", "chapter"
+        )
+    )
+    if len(comments) != len(set(folded)):
+        raise ValidationError(_("Some of the comments to fold in are not in this chapter."))
+    refused = [c for c in comments if c.decision != Comment.Decision.ACCEPTED]
+    if refused:
+        raise ValidationError(_("Only accepted comments can be folded in."))
+    if text_normalize(text) == locked.text and comments:
+        raise ValidationError(_("The text is unchanged, so no comment can be folded into it."))
+    revision = chapter_revise(chapter=locked, text=text, editor=user, message=message)
+    if revision is None:
+        raise ValidationError(_("The text is unchanged: there is nothing to save."))
+    now = timezone.now()
+    for comment in comments:
+        comment.decision = Comment.Decision.INCORPORATED
+        comment.incorporated_in = revision
+        comment.decided_by = user
+        comment.decided_at = now
+        comment.save(update_fields=["decision", "incorporated_in", "decided_by", "decided_at"])
+        transaction.on_commit(lambda comment=comment: notify_decision(comment=comment), robust=True)
+    chapter.refresh_from_db()
+    return revision

@@ -1,0 +1,199 @@
+"""Permission-scoped reads of comments. Each function runs a fixed number of queries."""
+
+from collections import defaultdict
+
+from django.db.models import Count, Q, Sum
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from chapters.models import Book, Chapter
+from comments.models import Comment
+
+SORTS = {
+    "oldest": ("created_at", "id"),
+    "newest": ("-created_at", "-id"),
+    "votes": ("-vote_count", "created_at", "id"),
+}
+
+
+def block_counts(*, user, chapter: Chapter) -> dict[str, int]:
+    """Comments per block (pid) of the chapter that `user` can see: one query."""
+    rows = (
+        Comment.objects.visible_to(user, book=chapter.book)
+        .filter(chapter=chapter, deleted_at__isnull=True)
+        .values("pid")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {row["pid"]: row["n"] for row in rows}
+
+
+def thread_comments(*, user, chapter: Chapter, pid: str, sort: str = "oldest") -> list[Comment]:
+    """The comments on one block as a tree: top-level comments in `sort` order, each
+    with `.children` (oldest first, nested). One query."""
+    comments = list(
+        Comment.objects.visible_to(user, book=chapter.book)
+        .filter(chapter=chapter, pid=pid)
+        .with_viewer(user)
+        .select_related("author", "revision", "incorporated_in")
+        .order_by(*SORTS.get(sort, SORTS["oldest"]))
+    )
+    standing = reputations(user_ids={comment.author_id for comment in comments})
+    for comment in comments:
+        comment.author_reputation = standing.get(comment.author_id, 0)
+    return _as_tree(comments, sort=sort)
+
+
+def _as_tree(comments: list[Comment], *, sort: str) -> list[Comment]:
+    ids = {comment.pk for comment in comments}
+    children: dict[int, list[Comment]] = defaultdict(list)
+    roots = []
+    for comment in comments:
+        if comment.parent_id in ids:
+            children[comment.parent_id].append(comment)
+        else:
+            roots.append(comment)
+    for comment in comments:
+        comment.children = sorted(children.get(comment.pk, []), key=lambda c: (c.created_at, c.pk))
+    return roots
+
+
+def tree_size(roots: list[Comment]) -> int:
+    """Comments in a thread tree that are not removed, as the block's count shows them."""
+    return sum(
+        (0 if comment.is_deleted else 1) + tree_size(getattr(comment, "children", []))
+        for comment in roots
+    )
+
+
+def orphaned_comments(*, user, chapter: Chapter) -> list[Comment]:
+    """Top-level comments on text removed from the chapter, newest first. One query."""
+    return list(
+        Comment.objects.visible_to(user, book=chapter.book)
+        .filter(
+            chapter=chapter,
+            anchor_state=Comment.AnchorState.ORPHANED,
+            parent__isnull=True,
+            deleted_at__isnull=True,
+        )
+        .select_related("author", "revision")
+        .order_by("-created_at")
+    )
+
+
+def comment_get_for_reader(*, user, pk: int) -> Comment:
+    """A comment the person may see, in a book they may read; 404 otherwise."""
+    comment = get_object_or_404(
+        Comment.objects.select_related("book", "chapter", "author", "parent"),
+        pk=pk,
+        book__in=Book.objects.readable_by(user),
+    )
+    if not Comment.objects.visible_to(user, book=comment.book).filter(pk=pk).exists():
+        raise Http404
+    return comment
+
+
+def moderation_queue(*, book: Book) -> list[Comment]:
+    """Pending and flagged comments of a book, oldest first, for its editors."""
+    return list(
+        Comment.objects.filter(book=book)
+        .filter(
+            Q(moderation=Comment.Moderation.PENDING)
+            | Q(flags__resolved_at__isnull=True, flags__isnull=False)
+        )
+        .annotate(open_flags=Count("flags", filter=Q(flags__resolved_at__isnull=True)))
+        .select_related("author", "chapter")
+        .prefetch_related("flags__user")
+        .order_by("created_at")
+        .distinct()
+    )
+
+
+PROFILE_PAGE_SIZE = 50
+
+
+def comments_by_author(*, viewer, author) -> dict:
+    """A person's comments that `viewer` may see, newest first, with where each stands,
+    and how many were incorporated. A fixed number of queries."""
+    books = Book.objects.readable_by(viewer)
+    qs = Comment.objects.filter(author=author, book__in=books, deleted_at__isnull=True)
+    if viewer != author and not (viewer.is_authenticated and viewer.is_staff):
+        qs = qs.filter(moderation=Comment.Moderation.VISIBLE)
+    counts = dict(
+        qs.filter(parent__isnull=True).values_list("decision").annotate(n=Count("id")).order_by()
+    )
+    comments = list(
+        qs.select_related("book", "chapter", "revision", "incorporated_in").order_by(
+            "-created_at", "-id"
+        )[:PROFILE_PAGE_SIZE]
+    )
+    return {
+        "comments": comments,
+        "total": sum(counts.values()),
+        "incorporated": counts.get(Comment.Decision.INCORPORATED, 0),
+        "accepted": counts.get(Comment.Decision.ACCEPTED, 0),
+    }
+
+
+def acknowledgements(*, book: Book) -> list[dict]:
+    """Everyone whose comments were folded into the book, most contributions first,
+    under the name they chose; people who asked not to be listed are left out."""
+    from accounts.models import Profile
+
+    rows = list(
+        Comment.objects.filter(
+            book=book, parent__isnull=True, decision=Comment.Decision.INCORPORATED
+        )
+        .values("author_id", "author__username")
+        .annotate(n=Count("id"))
+        .order_by("-n", "author__username")
+    )
+    profiles = {
+        profile.user_id: profile
+        for profile in Profile.objects.filter(user_id__in=[row["author_id"] for row in rows])
+    }
+    people = []
+    for row in rows:
+        profile = profiles.get(row["author_id"])
+        name = row["author__username"] if profile is None else profile.credit_label
+        if name:
+            people.append({"name": name, "count": row["n"]})
+    return people
+
+
+def reputations(*, user_ids) -> dict[int, int]:
+    """A figure per person: 10 per comment incorporated, 3 per comment accepted, 1 per
+    vote their comments received. One query."""
+    rows = (
+        Comment.objects.filter(author_id__in=list(user_ids), deleted_at__isnull=True)
+        .values("author_id")
+        .annotate(
+            incorporated=Count("id", filter=Q(decision=Comment.Decision.INCORPORATED)),
+            accepted=Count("id", filter=Q(decision=Comment.Decision.ACCEPTED)),
+            votes=Sum("vote_count"),
+        )
+        .order_by()
+    )
+    return {
+        row["author_id"]: 10 * row["incorporated"] + 3 * row["accepted"] + (row["votes"] or 0)
+        for row in rows
+    }
+
+
+def folded_between(*, chapter: Chapter, after: int, upto: int) -> dict[str, list[Comment]]:
+    """Comments incorporated in revisions after..upto of the chapter, by the pid of the
+    block they changed. One query."""
+    found: dict[str, list[Comment]] = defaultdict(list)
+    for comment in (
+        Comment.objects.filter(
+            chapter=chapter,
+            parent__isnull=True,
+            decision=Comment.Decision.INCORPORATED,
+            incorporated_in__number__gt=after,
+            incorporated_in__number__lte=upto,
+        )
+        .select_related("author", "book", "chapter")
+        .order_by("created_at")
+    ):
+        found[comment.pid].append(comment)
+    return found

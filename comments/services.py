@@ -1,0 +1,438 @@
+"""Every write to comments: post, reply, edit, delete, vote, flag, moderate.
+
+Each function checks who may do it, validates everything before writing, and
+writes in one transaction. Errors are `ValidationError` (bad input),
+`PermissionDenied` (not allowed) or `RateLimited` (too many comments).
+"""
+
+import logging
+import re
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from chapters.models import Block, Book, Chapter, ChapterRevision
+from comments.models import MAX_BODY, MAX_DEPTH, Comment, CommentEdit, Flag, Vote
+from comments.notifications import notify_decision, notify_reply
+from wethink.rendering import render_comment
+
+log = logging.getLogger(__name__)
+
+# Characters below U+0020 other than tab, newline and carriage return, and DEL.
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+QUOTE_CONTEXT = 32
+
+
+class RateLimited(Exception):
+    """Too many comments from one account in a short time."""
+
+
+def text_clean(value: str, *, label: str, required: bool) -> str:
+    """Refuse empty, overlong and control-character text, with a message naming the field."""
+    value = (value or "").replace("\r\n", "\n")
+    if CONTROL_CHARS.search(value):
+        raise ValidationError(
+            _("%(label)s contains control characters; remove them and try again.")
+            % {"label": label}
+        )
+    value = value.strip()
+    if required and not value:
+        raise ValidationError(_("%(label)s is empty.") % {"label": label})
+    if len(value) > MAX_BODY:
+        raise ValidationError(
+            _("%(label)s is %(n)s characters long; the limit is %(max)s.")
+            % {"label": label, "n": len(value), "max": MAX_BODY}
+        )
+    return value
+
+
+@dataclass(frozen=True)
+class Quote:
+    exact: str
+    prefix: str
+    suffix: str
+
+
+def quote_locate(*, block_text: str, exact: str, prefix: str = "") -> Quote:
+    """Find a passage in a block's text and take the context around it, as a W3C
+    TextQuoteSelector does. When the passage occurs more than once, the prefix
+    (if given) picks the occurrence; otherwise the first one is taken."""
+    exact = " ".join(exact.split())
+    if not exact:
+        return Quote("", "", "")
+    starts = [m.start() for m in re.finditer(re.escape(exact), block_text)]
+    if not starts:
+        raise ValidationError(
+            _("The quoted passage is not in this paragraph; copy it exactly from the text.")
+        )
+    start = starts[0]
+    if prefix and len(starts) > 1:
+        start = next((s for s in starts if block_text[:s].endswith(prefix)), start)
+    end = start + len(exact)
+    return Quote(
+        exact,
+        block_text[max(0, start - QUOTE_CONTEXT) : start],
+        block_text[end : end + QUOTE_CONTEXT],
+    )
+
+
+def rate_limit_check(*, user: AbstractBaseUser) -> None:
+    """At most WETHINK_COMMENTS_PER_MINUTE comments a minute per account. Counted in
+    the shared cache, so several app servers enforce one limit."""
+    limit = settings.WETHINK_COMMENTS_PER_MINUTE
+    key = f"comments:rate:{user.pk}:{int(timezone.now().timestamp() // 60)}"
+    cache.add(key, 0, timeout=120)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, timeout=120)
+        count = 1
+    if count > limit:
+        raise RateLimited(
+            _("You have posted %(limit)s comments in the last minute; wait a moment.")
+            % {"limit": limit}
+        )
+
+
+def book_accepts_comments(book: Book) -> bool:
+    return book.status == Book.Status.OPEN
+
+
+def _first_moderation(*, book: Book, user: AbstractBaseUser) -> str:
+    """A new reader's first comment waits for approval where the book asks for it."""
+    if book.moderation != Book.Moderation.FIRST_COMMENT or book.is_editor(user):
+        return Comment.Moderation.VISIBLE
+    known = Comment.objects.filter(author=user, moderation=Comment.Moderation.VISIBLE).exists()
+    return Comment.Moderation.VISIBLE if known else Comment.Moderation.PENDING
+
+
+def _require_reader(user: AbstractBaseUser) -> None:
+    if not user.is_authenticated or not user.is_active:
+        raise PermissionDenied(_("Log in to comment."))
+
+
+@transaction.atomic
+def comment_create(
+    *,
+    user: AbstractBaseUser,
+    chapter: Chapter,
+    pid: str,
+    body: str,
+    quote: str = "",
+    quote_prefix: str = "",
+    suggestion: str = "",
+    revision: ChapterRevision | None = None,
+) -> Comment:
+    """A signed-in reader comments on block `pid` of `revision` (default: the
+    current one), optionally on a passage of it and with suggested wording.
+    The comment is anchored where that block stands now."""
+    _require_reader(user)
+    book = chapter.book
+    if not book_accepts_comments(book):
+        raise PermissionDenied(_("This book is closed for comments."))
+    body = text_clean(body, label=_("Your comment"), required=True)
+    suggestion = text_clean(suggestion, label=_("Suggested wording"), required=False)
+    quote = text_clean(quote, label=_("Quote"), required=False)
+    revision = revision or chapter.current_revision
+    if revision is None or revision.chapter_id != chapter.pk:
+        raise ValidationError(_("That revision is not part of this chapter."))
+    block = Block.objects.filter(revision=revision, pid=pid).only("text").first()
+    if block is None:
+        raise ValidationError(
+            _("Paragraph %(pid)s is not in revision %(n)s of this chapter.")
+            % {"pid": pid, "n": revision.number}
+        )
+    located = quote_locate(block_text=block.text, exact=quote, prefix=quote_prefix)
+    rate_limit_check(user=user)
+    comment = Comment(
+        book=book,
+        chapter=chapter,
+        pid=pid,
+        origin_pid=pid,
+        revision=revision,
+        block_text=block.text,
+        quote_exact=located.exact,
+        quote_prefix=located.prefix,
+        quote_suffix=located.suffix,
+        body=body,
+        body_html=render_comment(body),
+        suggestion=suggestion,
+        author=user,
+        moderation=_first_moderation(book=book, user=user),
+    )
+    comment.anchor_state = _anchor_state_now(comment)
+    comment.full_clean()
+    comment.save()
+    return comment
+
+
+def _anchor_state_now(comment: Comment) -> str:
+    """A comment written on an old revision may already refer to changed or removed text."""
+    chapter = comment.chapter
+    if comment.revision_id == chapter.current_revision_id:
+        return Comment.AnchorState.CURRENT
+    now = Block.objects.filter(revision_id=chapter.current_revision_id, pid=comment.pid).first()
+    if now is None:
+        return Comment.AnchorState.ORPHANED
+    if now.text == comment.block_text:
+        return Comment.AnchorState.CURRENT
+    return Comment.AnchorState.CHANGED
+
+
+@transaction.atomic
+def comment_reply(*, user: AbstractBaseUser, parent: Comment, body: str) -> Comment:
+    """A reply joins its parent's thread and anchoring; replies to the deepest
+    level join that level."""
+    _require_reader(user)
+    if not book_accepts_comments(parent.book):
+        raise PermissionDenied(_("This book is closed for comments."))
+    if parent.is_deleted or parent.moderation != Comment.Moderation.VISIBLE:
+        raise ValidationError(_("You can only reply to a visible comment."))
+    body = text_clean(body, label=_("Your reply"), required=True)
+    rate_limit_check(user=user)
+    if parent.depth >= MAX_DEPTH:
+        parent = parent.parent
+    return _reply_save(
+        parent=parent,
+        author=user,
+        body=body,
+        moderation=_first_moderation(book=parent.book, user=user),
+    )
+
+
+def _reply_save(
+    *, parent: Comment, author: AbstractBaseUser, body: str, moderation: str
+) -> Comment:
+    """A reply shares its parent's anchoring; a visible one is announced by email."""
+    reply = Comment(
+        book=parent.book,
+        chapter=parent.chapter,
+        pid=parent.pid,
+        origin_pid=parent.origin_pid,
+        revision=parent.revision,
+        block_text=parent.block_text,
+        anchor_state=parent.anchor_state,
+        body=body,
+        body_html=render_comment(body),
+        parent=parent,
+        depth=parent.depth + 1,
+        author=author,
+        moderation=moderation,
+    )
+    reply.full_clean()
+    reply.save()
+    if reply.moderation == Comment.Moderation.VISIBLE:
+        transaction.on_commit(lambda: notify_reply(reply=reply), robust=True)
+    return reply
+
+
+def _require_author(user: AbstractBaseUser, comment: Comment) -> None:
+    if not user.is_authenticated or comment.author_id != user.pk:
+        raise PermissionDenied(_("Only the comment's author can change it."))
+    if comment.is_deleted:
+        raise ValidationError(_("This comment was removed."))
+
+
+@transaction.atomic
+def comment_edit(
+    *, user: AbstractBaseUser, comment: Comment, body: str, suggestion: str | None = None
+) -> Comment:
+    """The author edits their comment; the previous text is kept as a CommentEdit."""
+    _require_author(user, comment)
+    body = text_clean(body, label=_("Your comment"), required=True)
+    if suggestion is None:
+        suggestion = comment.suggestion
+    suggestion = text_clean(suggestion, label=_("Suggested wording"), required=False)
+    if body == comment.body and suggestion == comment.suggestion:
+        return comment
+    CommentEdit.objects.create(
+        comment=comment,
+        body=comment.body,
+        suggestion=comment.suggestion,
+        quote_exact=comment.quote_exact,
+    )
+    comment.body = body
+    comment.body_html = render_comment(body)
+    comment.suggestion = suggestion
+    comment.edited_at = timezone.now()
+    comment.full_clean()
+    comment.save(update_fields=["body", "body_html", "suggestion", "edited_at"])
+    return comment
+
+
+@transaction.atomic
+def comment_delete(*, user: AbstractBaseUser, comment: Comment) -> Comment:
+    """The author removes their comment: it shows as removed and its replies stay.
+    The text is kept (as a CommentEdit) for moderators."""
+    _require_author(user, comment)
+    CommentEdit.objects.create(
+        comment=comment,
+        body=comment.body,
+        suggestion=comment.suggestion,
+        quote_exact=comment.quote_exact,
+    )
+    comment.deleted_at = timezone.now()
+    comment.body = ""
+    comment.body_html = ""
+    comment.suggestion = ""
+    comment.save(update_fields=["deleted_at", "body", "body_html", "suggestion"])
+    return comment
+
+
+@transaction.atomic
+def vote_toggle(*, user: AbstractBaseUser, comment: Comment) -> bool:
+    """One vote per reader per comment: a second call takes the vote back.
+    Returns whether the reader now votes for it."""
+    _require_reader(user)
+    if comment.author_id == user.pk:
+        raise ValidationError(_("You cannot vote for your own comment."))
+    if comment.is_deleted or comment.moderation != Comment.Moderation.VISIBLE:
+        raise ValidationError(_("You can only vote for a visible comment."))
+    deleted, _ignored = Vote.objects.filter(comment=comment, user=user).delete()
+    if deleted:
+        Comment.objects.filter(pk=comment.pk).update(vote_count=F("vote_count") - 1)
+        voted = False
+    else:
+        Vote.objects.create(comment=comment, user=user)
+        Comment.objects.filter(pk=comment.pk).update(vote_count=F("vote_count") + 1)
+        voted = True
+    comment.refresh_from_db(fields=["vote_count"])
+    return voted
+
+
+@transaction.atomic
+def flag_create(*, user: AbstractBaseUser, comment: Comment, reason: str) -> Flag:
+    """Any signed-in reader may flag a comment once, saying why."""
+    _require_reader(user)
+    reason = text_clean(reason, label=_("Reason"), required=True)[:500]
+    flag, created = Flag.objects.get_or_create(
+        comment=comment, user=user, defaults={"reason": reason}
+    )
+    if not created:
+        raise ValidationError(_("You have already flagged this comment."))
+    return flag
+
+
+MODERATION_ACTIONS = {
+    "approve": Comment.Moderation.VISIBLE,
+    "hide": Comment.Moderation.HIDDEN,
+    "spam": Comment.Moderation.SPAM,
+}
+
+
+@transaction.atomic
+def comment_moderate(
+    *, user: AbstractBaseUser, comment: Comment, action: str, reason: str = ""
+) -> Comment:
+    """The book's editors and staff approve, hide (with a reason the author sees)
+    or mark a comment as spam. Its flags are resolved. Hidden comments are kept."""
+    if not comment.book.is_editor(user):
+        raise PermissionDenied(_("Only the book's editors can moderate its comments."))
+    if action not in MODERATION_ACTIONS:
+        raise ValidationError(_("Unknown moderation action “%(action)s”.") % {"action": action})
+    reason = text_clean(reason, label=_("Reason"), required=action == "hide")[:500]
+    comment.moderation = MODERATION_ACTIONS[action]
+    comment.moderation_reason = reason if action != "approve" else ""
+    comment.save(update_fields=["moderation", "moderation_reason"])
+    comment.flags.filter(resolved_at__isnull=True).update(resolved_at=timezone.now())
+    log.info("moderation: %s %s comment %s (%s)", user, action, comment.pk, reason)
+    return comment
+
+
+# What a decision may follow. Incorporation is not a decision an editor picks
+# here: it is what folding an accepted comment into a revision does.
+DECISIONS_AFTER = {
+    Comment.Decision.OPEN: {
+        Comment.Decision.ACCEPTED,
+        Comment.Decision.DECLINED,
+        Comment.Decision.DEFERRED,
+    },
+    Comment.Decision.DEFERRED: {
+        Comment.Decision.ACCEPTED,
+        Comment.Decision.DECLINED,
+        Comment.Decision.OPEN,
+    },
+    Comment.Decision.ACCEPTED: {
+        Comment.Decision.DECLINED,
+        Comment.Decision.DEFERRED,
+        Comment.Decision.OPEN,
+    },
+    Comment.Decision.DECLINED: {Comment.Decision.ACCEPTED, Comment.Decision.OPEN},
+    Comment.Decision.INCORPORATED: set(),
+}
+
+
+@transaction.atomic
+def comments_decide(
+    *,
+    user: AbstractBaseUser,
+    comments: list[Comment],
+    decision: str,
+    reason: str = "",
+) -> list[Comment]:
+    """A book's editors accept, decline or defer top-level comments (several at
+    once, e.g. a group of near-duplicates). A reason given when declining is
+    posted as the editor's reply, so the commenter reads it in the thread.
+    Accepted commenters are emailed. All or nothing: one refused comment
+    refuses the whole call."""
+    if decision not in {c.value for c in Comment.Decision} or decision == "incorporated":
+        raise ValidationError(_("Unknown decision “%(d)s”.") % {"d": decision})
+    reason = text_clean(reason, label=_("Reason"), required=False)
+    for comment in comments:
+        if not comment.book.is_editor(user):
+            raise PermissionDenied(_("Only the book's editors can decide on its comments."))
+        if comment.parent_id is not None or comment.is_deleted:
+            raise ValidationError(_("Only comments, not replies, are decided on."))
+        if decision not in DECISIONS_AFTER[comment.decision]:
+            raise ValidationError(
+                _("A comment that is %(now)s cannot become %(next)s.")
+                % {"now": comment.get_decision_display(), "next": decision}
+            )
+    now = timezone.now()
+    for comment in comments:
+        comment.decision = decision
+        comment.decided_by = user
+        comment.decided_at = now
+        comment.decision_reason = reason
+        comment.save(update_fields=["decision", "decided_by", "decided_at", "decision_reason"])
+        if decision == Comment.Decision.DECLINED and reason:
+            _reply_save(
+                parent=comment, author=user, body=reason, moderation=Comment.Moderation.VISIBLE
+            )
+        if decision == Comment.Decision.ACCEPTED:
+            transaction.on_commit(
+                lambda comment=comment: notify_decision(comment=comment), robust=True
+            )
+    return comments
+
+
+@transaction.atomic
+def comment_attach(*, user: AbstractBaseUser, comment: Comment, pid: str) -> Comment:
+    """An editor places an orphaned comment on a block of its chapter's current text."""
+    if not comment.book.is_editor(user):
+        raise PermissionDenied(_("Only the book's editors can place comments."))
+    if comment.anchor_state != Comment.AnchorState.ORPHANED or comment.parent_id is not None:
+        raise ValidationError(_("Only comments on removed text can be placed."))
+    block = Block.objects.filter(revision_id=comment.chapter.current_revision_id, pid=pid).first()
+    if block is None:
+        raise ValidationError(_("That paragraph is not in the current text of this chapter."))
+    state = (
+        Comment.AnchorState.CURRENT
+        if block.text == comment.block_text
+        else Comment.AnchorState.CHANGED
+    )
+    family = (
+        Comment.objects.filter(pk=comment.pk)
+        | Comment.objects.filter(parent=comment)
+        | Comment.objects.filter(parent__parent=comment)
+    )
+    family.update(pid=pid, anchor_state=state)
+    comment.refresh_from_db()
+    return comment

@@ -1,0 +1,32 @@
+from django.urls import path
+
+from comments import feedback_views, feeds, views
+
+app_name = "comments"
+
+urlpatterns = [
+    path("b/<slug:book>/feed/", feeds.BookCommentsFeed(), name="book_feed"),
+    path("b/<slug:book>/moderation/", views.moderation, name="moderation"),
+    path(
+        "b/<slug:book>/acknowledgements/",
+        feedback_views.acknowledgements,
+        name="acknowledgements",
+    ),
+    path("b/<slug:book>/<slug:chapter>/fold/", feedback_views.fold, name="fold"),
+    path(
+        "b/<slug:book>/<slug:chapter>/fold/preview/",
+        feedback_views.fold_preview,
+        name="fold_preview",
+    ),
+    path("feedback/", feedback_views.queue, name="feedback"),
+    path("feedback/decide/", feedback_views.decide, name="decide"),
+    path("feedback/attach/<int:pk>/", feedback_views.attach, name="attach"),
+    path("b/<slug:book>/<slug:chapter>/feed/", feeds.ChapterCommentsFeed(), name="chapter_feed"),
+    path("b/<slug:book>/<slug:chapter>/p/<slug:pid>/", views.thread, name="thread"),
+    path("c/<int:pk>/reply/", views.reply, name="reply"),
+    path("c/<int:pk>/edit/", views.edit, name="edit"),
+    path("c/<int:pk>/delete/", views.delete, name="delete"),
+    path("c/<int:pk>/vote/", views.vote, name="vote"),
+    path("c/<int:pk>/flag/", views.flag, name="flag"),
+    path("c/<int:pk>/moderate/", views.moderate, name="moderate"),
+]

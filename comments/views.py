@@ -1,0 +1,325 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from chapters import selectors as chapter_selectors
+from chapters.models import Block, Chapter, ChapterRevision
+from comments import selectors, services
+from comments.forms import CommentForm, EditForm, FlagForm, ModerateForm, ReplyForm
+from comments.models import Comment
+
+THREAD_TEMPLATE = "comments/thread.html"
+
+
+def thread_url(chapter: Chapter, pid: str) -> str:
+    return reverse(
+        "comments:thread", kwargs={"book": chapter.book.slug, "chapter": chapter.slug, "pid": pid}
+    )
+
+
+def _thread_block(chapter: Chapter, pid: str, number: int | None) -> tuple[Block, bool]:
+    """The block to show above a thread: in the requested revision, else the current
+    one, else the last revision that still had it (a removed paragraph). The flag
+    says whether the block is in the current revision."""
+    blocks = Block.objects.filter(revision__chapter=chapter, pid=pid).select_related("revision")
+    if number is not None:
+        block = blocks.filter(revision__number=number).first()
+        if block is None:
+            raise Http404
+        return block, block.revision_id == chapter.current_revision_id
+    block = blocks.order_by("-revision__number").first()
+    if block is None:
+        raise Http404
+    return block, block.revision_id == chapter.current_revision_id
+
+
+def _revision_number(request: HttpRequest) -> int | None:
+    raw = request.GET.get("r")
+    if not raw:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise Http404 from None
+
+
+def render_thread(
+    request: HttpRequest,
+    chapter: Chapter,
+    pid: str,
+    *,
+    form: CommentForm | None = None,
+    reply_form: ReplyForm | None = None,
+    error: str = "",
+    status: int = 200,
+    number: int | None = None,
+) -> HttpResponse:
+    number = number or _revision_number(request)
+    block, in_current = _thread_block(chapter, pid, number)
+    sort = request.GET.get("sort", "oldest")
+    reply_to = request.POST.get("reply_to") or request.GET.get("reply")
+    comments = selectors.thread_comments(user=request.user, chapter=chapter, pid=pid, sort=sort)
+    context = {
+        "book": chapter.book,
+        "chapter": chapter,
+        # Not "block": inside {% block %} tags that name means the template block.
+        "paragraph": block,
+        "in_current": in_current,
+        "revision": block.revision,
+        "comments": comments,
+        "thread_count": selectors.tree_size(comments),
+        "sort": sort,
+        "form": form or CommentForm(initial={"revision": block.revision.number}),
+        "reply_form": reply_form or ReplyForm(),
+        "reply_to": int(reply_to) if reply_to and reply_to.isdigit() else None,
+        "error": error,
+        "is_editor": chapter.book.is_editor(request.user),
+        "accepts_comments": services.book_accepts_comments(chapter.book),
+        "thread_url": thread_url(chapter, pid),
+    }
+    template = f"{THREAD_TEMPLATE}#thread" if request.htmx else THREAD_TEMPLATE
+    return render(request, template, context, status=status)
+
+
+def thread(request: HttpRequest, book: str, chapter: str, pid: str) -> HttpResponse:
+    """A block, its comments and the comment form; POST posts a comment."""
+    found = chapter_selectors.chapter_get_for_reader(user=request.user, book=book, chapter=chapter)
+    if request.method != "POST":
+        return render_thread(request, found, pid)
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('login')}?next={thread_url(found, pid)}")
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        problems = " ".join(str(e) for errors in form.errors.values() for e in errors)
+        return render_thread(request, found, pid, form=form, error=problems, status=400)
+    data = form.cleaned_data
+    revision = None
+    if data["revision"]:
+        revision = ChapterRevision.objects.filter(chapter=found, number=data["revision"]).first()
+        if revision is None:
+            return render_thread(
+                request,
+                found,
+                pid,
+                form=form,
+                error=_("Revision %(n)s of this chapter does not exist.") % {"n": data["revision"]},
+                status=400,
+            )
+    try:
+        comment = services.comment_create(
+            user=request.user,
+            chapter=found,
+            pid=pid,
+            body=data["body"],
+            quote=data["quote"],
+            quote_prefix=data["quote_prefix"],
+            suggestion=data["suggestion"],
+            revision=revision,
+        )
+    except services.RateLimited as error:
+        return render_thread(
+            request,
+            found,
+            pid,
+            form=form,
+            error=str(error),
+            status=429,
+            number=revision and revision.number,
+        )
+    except ValidationError as error:
+        return render_thread(
+            request,
+            found,
+            pid,
+            form=form,
+            error=" ".join(error.messages),
+            status=400,
+            number=revision and revision.number,
+        )
+    return _after_change(request, comment, _posted_message(comment))
+
+
+def _posted_message(comment: Comment) -> str:
+    if comment.moderation == Comment.Moderation.PENDING:
+        return _("Thanks! Your first comment on this book waits for an editor's approval.")
+    return _("Your comment is posted.")
+
+
+def _after_change(request: HttpRequest, comment: Comment, message: str) -> HttpResponse:
+    """htmx gets the refreshed thread; a plain form post is redirected back to it."""
+    messages.success(request, message)
+    if request.htmx:
+        request.method = "GET"
+        return render_thread(request, comment.chapter, comment.pid)
+    return redirect(comment.get_absolute_url())
+
+
+def _comment_or_error(request: HttpRequest, pk: int) -> Comment:
+    return selectors.comment_get_for_reader(user=request.user, pk=pk)
+
+
+def _service_call(request: HttpRequest, comment: Comment, call, message: str) -> HttpResponse:
+    try:
+        call()
+    except services.RateLimited as error:
+        return _refused(request, comment, str(error), 429)
+    except ValidationError as error:
+        return _refused(request, comment, " ".join(error.messages), 400)
+    return _after_change(request, comment, message)
+
+
+def _refused(request: HttpRequest, comment: Comment, error: str, status: int) -> HttpResponse:
+    return render_thread(
+        request,
+        comment.chapter,
+        comment.pid,
+        reply_form=ReplyForm(request.POST),
+        error=error,
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def reply(request: HttpRequest, pk: int) -> HttpResponse:
+    parent = _comment_or_error(request, pk)
+    form = ReplyForm(request.POST)
+    form.is_valid()
+    return _service_call(
+        request,
+        parent,
+        lambda: services.comment_reply(
+            user=request.user, parent=parent, body=form.cleaned_data.get("body", "")
+        ),
+        _("Your reply is posted."),
+    )
+
+
+@login_required
+def edit(request: HttpRequest, pk: int) -> HttpResponse:
+    comment = _comment_or_error(request, pk)
+    if comment.author_id != request.user.pk:
+        raise PermissionDenied
+    form = EditForm(
+        request.POST or None, initial={"body": comment.body, "suggestion": comment.suggestion}
+    )
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.comment_edit(
+                user=request.user,
+                comment=comment,
+                body=form.cleaned_data["body"],
+                suggestion=form.cleaned_data["suggestion"],
+            )
+        except ValidationError as problem:
+            error = " ".join(problem.messages)
+        else:
+            return _after_change(request, comment, _("Your comment is updated."))
+    status = 400 if error else 200
+    return render(
+        request,
+        "comments/comment_edit.html",
+        {
+            "comment": comment,
+            "form": form,
+            "error": error,
+            "book": comment.book,
+            "chapter": comment.chapter,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def delete(request: HttpRequest, pk: int) -> HttpResponse:
+    comment = _comment_or_error(request, pk)
+    return _service_call(
+        request,
+        comment,
+        lambda: services.comment_delete(user=request.user, comment=comment),
+        _("Your comment is removed; replies to it stay."),
+    )
+
+
+@login_required
+@require_POST
+def vote(request: HttpRequest, pk: int) -> HttpResponse:
+    comment = _comment_or_error(request, pk)
+    return _service_call(
+        request,
+        comment,
+        lambda: services.vote_toggle(user=request.user, comment=comment),
+        _("Thanks for your vote."),
+    )
+
+
+@login_required
+def flag(request: HttpRequest, pk: int) -> HttpResponse:
+    comment = _comment_or_error(request, pk)
+    form = FlagForm(request.POST or None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.flag_create(
+                user=request.user, comment=comment, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as problem:
+            error = " ".join(problem.messages)
+        else:
+            messages.success(request, _("Thank you. The book's editors will look at it."))
+            return redirect(comment.get_absolute_url())
+    return render(
+        request,
+        "comments/comment_flag.html",
+        {
+            "comment": comment,
+            "form": form,
+            "error": error,
+            "book": comment.book,
+            "chapter": comment.chapter,
+        },
+        status=400 if error else 200,
+    )
+
+
+@login_required
+@require_POST
+def moderate(request: HttpRequest, pk: int) -> HttpResponse:
+    comment = _comment_or_error(request, pk)
+    form = ModerateForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, comment, _("Choose approve, hide or spam."), 400)
+    try:
+        services.comment_moderate(
+            user=request.user,
+            comment=comment,
+            action=form.cleaned_data["action"],
+            reason=form.cleaned_data["reason"],
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Done."))
+    back = request.POST.get("next")
+    if back == "queue":
+        return redirect("comments:moderation", book=comment.book.slug)
+    return redirect(comment.get_absolute_url())
+
+
+@login_required
+def moderation(request: HttpRequest, book: str) -> HttpResponse:
+    found = chapter_selectors.book_get_for_reader(user=request.user, slug=book)
+    if not found.is_editor(request.user):
+        raise PermissionDenied
+    return render(
+        request,
+        "comments/moderation.html",
+        {"book": found, "comments": selectors.moderation_queue(book=found)},
+    )

@@ -1,0 +1,274 @@
+/* wethink: the little the chapter page needs beyond htmx.
+ * - one comment thread open at a time, opened and closed from the block's control;
+ * - the passages quoted in an open thread are highlighted in the block;
+ * - selecting words in a paragraph offers to comment on that passage.
+ * Every flow also works without this file: the controls are plain links and forms.
+ */
+(function () {
+  "use strict";
+
+  var HIGHLIGHT = "wethink-quote";
+
+  function configureHtmx() {
+    if (!window.htmx) return;
+    // Show the server's 4xx answers (a form with its error message) in place.
+    htmx.config.responseHandling = [
+      { code: "204", swap: false },
+      { code: "[23]..", swap: true },
+      { code: "4..", swap: true, error: false },
+      { code: "...", swap: false, error: true },
+    ];
+  }
+
+  function controlFor(slot) {
+    return document.querySelector('[aria-controls="' + slot.id + '"]');
+  }
+
+  function closeThread(slot, focusControl) {
+    slot.innerHTML = "";
+    slot.classList.remove("is-open");
+    var control = controlFor(slot);
+    if (control) {
+      control.setAttribute("aria-expanded", "false");
+      if (focusControl) control.focus();
+    }
+    highlightQuotes();
+  }
+
+  function closeOthers(except) {
+    document.querySelectorAll(".thread-slot.is-open").forEach(function (slot) {
+      if (slot !== except) closeThread(slot, false);
+    });
+  }
+
+  // Text nodes of an element with their offsets in its textContent.
+  function textIndex(root) {
+    var walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    var nodes = [];
+    var text = "";
+    var node;
+    while ((node = walker.nextNode())) {
+      nodes.push({ node: node, start: text.length });
+      text += node.nodeValue;
+    }
+    return { nodes: nodes, text: text };
+  }
+
+  function normalise(text) {
+    return text.replace(/\s+/g, " ");
+  }
+
+  function rangeFor(index, start, end) {
+    var range = document.createRange();
+    var startSet = false;
+    for (var i = 0; i < index.nodes.length; i++) {
+      var item = index.nodes[i];
+      var length = item.node.nodeValue.length;
+      if (!startSet && start <= item.start + length) {
+        range.setStart(item.node, start - item.start);
+        startSet = true;
+      }
+      if (startSet && end <= item.start + length) {
+        range.setEnd(item.node, end - item.start);
+        return range;
+      }
+    }
+    return null;
+  }
+
+  // Highlight every quoted passage of every open thread (CSS Custom Highlight API).
+  function highlightQuotes() {
+    if (!window.CSS || !CSS.highlights || typeof Highlight === "undefined") return;
+    var ranges = [];
+    document.querySelectorAll(".thread [data-quote]").forEach(function (item) {
+      var thread = item.closest(".thread");
+      var pid = thread && thread.getAttribute("data-thread");
+      var block = pid && document.querySelector('[data-pid="' + pid + '"] .block__body');
+      if (!block) return;
+      var index = textIndex(block);
+      var haystack = normalise(index.text);
+      var quote = normalise(item.getAttribute("data-quote"));
+      var prefix = normalise(item.getAttribute("data-prefix") || "");
+      var at = prefix ? haystack.indexOf(prefix + quote) : -1;
+      at = at >= 0 ? at + prefix.length : haystack.indexOf(quote);
+      // Offsets in the normalised text match the raw text when the block has no
+      // runs of whitespace, which rendered paragraphs do not.
+      if (at < 0 || haystack.length !== index.text.length) return;
+      var range = rangeFor(index, at, at + quote.length);
+      if (range) ranges.push(range);
+    });
+    CSS.highlights.set(HIGHLIGHT, new Highlight(...ranges));
+  }
+
+  function focusThread(slot) {
+    var wanted = slot.querySelector("[data-autofocus]") || slot.querySelector(".thread__title");
+    if (wanted) wanted.focus({ preventScroll: false });
+  }
+
+  // --- Selecting a passage -------------------------------------------------
+
+  var pending = null; // {pid, exact, prefix} waiting for its thread to load
+  var offer = null;
+
+  function selectionInBlock() {
+    var selection = window.getSelection();
+    if (!selection || selection.isCollapsed || selection.rangeCount === 0) return null;
+    var range = selection.getRangeAt(0);
+    var startBody = range.startContainer.parentElement && range.startContainer.parentElement.closest(".block__body");
+    var endBody = range.endContainer.parentElement && range.endContainer.parentElement.closest(".block__body");
+    if (!startBody || startBody !== endBody) return null;
+    var exact = normalise(selection.toString()).trim();
+    if (!exact) return null;
+    var index = textIndex(startBody);
+    var before = document.createRange();
+    before.setStart(startBody, 0);
+    before.setEnd(range.startContainer, range.startOffset);
+    var prefix = normalise(before.toString()).slice(-32);
+    return {
+      pid: startBody.closest("[data-pid]").getAttribute("data-pid"),
+      exact: exact,
+      prefix: prefix,
+      rect: range.getBoundingClientRect(),
+      text: index.text,
+    };
+  }
+
+  function hideOffer() {
+    if (offer) offer.hidden = true;
+  }
+
+  function showOffer(found) {
+    if (!offer) {
+      offer = document.createElement("button");
+      offer.type = "button";
+      offer.className = "quote-offer";
+      offer.textContent = "Comment on this passage";
+      offer.addEventListener("mousedown", function (event) { event.preventDefault(); });
+      offer.addEventListener("click", function () {
+        var current = offer.found;
+        hideOffer();
+        openWithQuote(current);
+      });
+      document.body.appendChild(offer);
+    }
+    offer.found = found;
+    offer.hidden = false;
+    var top = window.scrollY + found.rect.bottom + 8;
+    var left = Math.max(8, Math.min(window.scrollX + found.rect.left, window.scrollX + document.documentElement.clientWidth - 220));
+    offer.style.top = top + "px";
+    offer.style.left = left + "px";
+  }
+
+  function fillQuote(slot) {
+    if (!pending) return;
+    var quote = slot.querySelector('input[name="quote"]');
+    var prefix = slot.querySelector('input[name="quote_prefix"]');
+    if (quote) {
+      quote.value = pending.exact;
+      if (prefix) prefix.value = pending.prefix;
+      var more = quote.closest("details");
+      if (more) more.open = true;
+      var body = slot.querySelector('textarea[name="body"]');
+      if (body) body.focus();
+    }
+    pending = null;
+  }
+
+  function openWithQuote(found) {
+    var slot = document.getElementById("thread-" + found.pid);
+    var control = slot && controlFor(slot);
+    pending = found;
+    if (!slot || !control) return;
+    if (slot.classList.contains("is-open") && slot.querySelector(".thread")) {
+      fillQuote(slot);
+      return;
+    }
+    htmx.ajax("GET", control.getAttribute("hx-get"), { target: slot, swap: "innerHTML" });
+  }
+
+  function onSelectionEnd() {
+    window.setTimeout(function () {
+      var found = selectionInBlock();
+      if (found && document.getElementById("thread-" + found.pid)) showOffer(found);
+      else hideOffer();
+    }, 10);
+  }
+
+  // A thread carries its comment count; the block's control shows it.
+  function updateControl(thread) {
+    var slot = thread.closest(".thread-slot");
+    var control = slot && controlFor(slot);
+    if (!control) return;
+    var count = parseInt(thread.getAttribute("data-count") || "0", 10);
+    var n = thread.getAttribute("data-n");
+    control.setAttribute(
+      "aria-label",
+      "Comments on paragraph " + n + (count ? " (" + count + ")" : "")
+    );
+    control.classList.toggle("has-comments", count > 0);
+    var shown = control.querySelector("span");
+    if (shown) shown.textContent = count ? String(count) : "+";
+  }
+
+  // --- Wiring ---------------------------------------------------------------
+
+  document.addEventListener("click", function (event) {
+    var control = event.target.closest(".block__comments");
+    if (control) {
+      var slot = document.getElementById(control.getAttribute("aria-controls"));
+      if (slot && slot.classList.contains("is-open")) {
+        // A second click closes the thread instead of loading it again.
+        event.preventDefault();
+        event.stopImmediatePropagation();
+        closeThread(slot, true);
+        return;
+      }
+      closeOthers(slot);
+      return;
+    }
+    var close = event.target.closest("[data-thread-close]");
+    if (close) {
+      var open = close.closest(".thread-slot");
+      if (open) closeThread(open, true);
+    }
+  }, true);
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var open = event.target.closest && event.target.closest(".thread-slot.is-open");
+    if (open) closeThread(open, true);
+    hideOffer();
+  });
+
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var slot = event.detail.target.closest ? event.detail.target.closest(".thread-slot") : null;
+    if (!slot) {
+      highlightQuotes();
+      return;
+    }
+    slot.classList.add("is-open");
+    var control = controlFor(slot);
+    if (control) control.setAttribute("aria-expanded", "true");
+    if (event.detail.target === slot) focusThread(slot);
+    fillQuote(slot);
+    highlightQuotes();
+  });
+
+  document.addEventListener("mouseup", onSelectionEnd);
+  document.addEventListener("keyup", function (event) {
+    if (event.shiftKey || event.key === "Shift") onSelectionEnd();
+  });
+  document.addEventListener("touchend", onSelectionEnd);
+
+  document.addEventListener("htmx:load", function (event) {
+    var thread = event.detail.elt.matches && event.detail.elt.matches(".thread")
+      ? event.detail.elt
+      : event.detail.elt.querySelector && event.detail.elt.querySelector(".thread");
+    if (thread) updateControl(thread);
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    configureHtmx();
+    highlightQuotes();
+  });
+})();
