@@ -1,10 +1,17 @@
 from django.urls import path
 
-from comments import feedback_views, feeds, views
+from comments import api, feedback_views, feeds, views
 
 app_name = "comments"
 
 urlpatterns = [
+    path("api/b/<slug:book>/annotations/", api.book_annotations, name="api_book_annotations"),
+    path(
+        "api/b/<slug:book>/<slug:chapter>/annotations/",
+        api.chapter_annotations,
+        name="api_chapter_annotations",
+    ),
+    path("api/b/<slug:book>/<slug:chapter>/blocks/", api.chapter_blocks, name="api_blocks"),
     path("b/<slug:book>/feed/", feeds.BookCommentsFeed(), name="book_feed"),
     path("b/<slug:book>/moderation/", views.moderation, name="moderation"),
     path(
