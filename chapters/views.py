@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -34,11 +35,16 @@ def _reading_context(request: HttpRequest, chapter, revision) -> dict:
     counts = comment_selectors.block_counts(user=request.user, chapter=chapter)
     for block in blocks:
         block.comment_count = counts.get(block.pid, 0)
+    # Reversed once: a 300-block page would otherwise reverse the thread URL 600 times.
+    thread_base = reverse(
+        "comments:thread", kwargs={"book": chapter.book.slug, "chapter": chapter.slug, "pid": "x"}
+    )[:-2]
     return {
         "book": chapter.book,
         "chapter": chapter,
         "revision": revision,
         "blocks": blocks,
+        "thread_base": thread_base,
         "orphaned": comment_selectors.orphaned_comments(user=request.user, chapter=chapter),
         "accepts_comments": book_accepts_comments(chapter.book),
         "previous": previous,
