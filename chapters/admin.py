@@ -24,8 +24,8 @@ class ChapterInline(admin.TabularInline):
 
 @admin.register(Book)
 class BookAdmin(admin.ModelAdmin):
-    list_display = ("title", "slug", "status")
-    list_filter = ("status",)
+    list_display = ("title", "slug", "status", "moderation", "comments_close_at")
+    list_filter = ("status", "moderation")
     search_fields = ("title", "slug")
     prepopulated_fields = {"slug": ("title",)}
     filter_horizontal = ("editors",)
@@ -42,7 +42,17 @@ class ChapterAdminForm(forms.ModelForm):
 
     class Meta:
         model = Chapter
-        fields = ("book", "position", "title", "slug", "status", "text", "message")
+        fields = (
+            "book",
+            "position",
+            "title",
+            "slug",
+            "status",
+            "comment_period",
+            "comments_close_at",
+            "text",
+            "message",
+        )
         widgets = {"text": forms.Textarea(attrs={"rows": 30, "cols": 100})}
 
 
@@ -53,8 +63,8 @@ class ChapterAdmin(VersionAdmin):
     version in the history goes through the same function."""
 
     form = ChapterAdminForm
-    list_display = ("title", "book", "position", "status", "revision")
-    list_filter = ("book", "status")
+    list_display = ("title", "book", "position", "status", "comment_period", "revision")
+    list_filter = ("book", "status", "comment_period")
     list_editable = ("position",)
     search_fields = ("title", "slug", "book__title")
     ordering = ("book", "position", "id")

@@ -65,6 +65,12 @@ class Book(models.Model):
     moderation = models.CharField(
         _("moderation"), max_length=10, choices=Moderation.choices, default=Moderation.IMMEDIATE
     )
+    comments_close_at = models.DateTimeField(
+        _("comments open until"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty to keep comments open while the book is open for comments."),
+    )
     editors = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         blank=True,
@@ -130,6 +136,21 @@ class Chapter(models.Model):
     text = models.TextField(_("text"), blank=True, help_text=_("Markdown."))
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PUBLISHED
+    )
+
+    class CommentPeriod(models.TextChoices):
+        BOOK = "book", _("As the book")
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    comment_period = models.CharField(
+        _("comments"), max_length=10, choices=CommentPeriod.choices, default=CommentPeriod.BOOK
+    )
+    comments_close_at = models.DateTimeField(
+        _("comments open until"),
+        null=True,
+        blank=True,
+        help_text=_("A closing date for this chapter alone; empty follows the book."),
     )
     revision = models.PositiveIntegerField(_("revision"), default=0, editable=False)
     current_revision = models.ForeignKey(

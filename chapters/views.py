@@ -11,7 +11,7 @@ from chapters import selectors
 from chapters.diffing import fold_unchanged, revisions_diff
 from chapters.services import chapter_restore
 from comments import selectors as comment_selectors
-from comments.services import book_accepts_comments
+from comments.services import comments_closed_reason, comments_open_until
 
 
 def book_list(request: HttpRequest) -> HttpResponse:
@@ -46,7 +46,8 @@ def _reading_context(request: HttpRequest, chapter, revision) -> dict:
         "blocks": blocks,
         "thread_base": thread_base,
         "orphaned": comment_selectors.orphaned_comments(user=request.user, chapter=chapter),
-        "accepts_comments": book_accepts_comments(chapter.book),
+        "closed_reason": comments_closed_reason(chapter),
+        "open_until": comments_open_until(chapter),
         "previous": previous,
         "following": following,
         "is_current": revision.pk == chapter.current_revision_id,

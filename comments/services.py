@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from chapters.models import Block, Book, Chapter, ChapterRevision
@@ -101,8 +102,32 @@ def rate_limit_check(*, user: AbstractBaseUser) -> None:
         )
 
 
-def book_accepts_comments(book: Book) -> bool:
-    return book.status == Book.Status.OPEN
+def comments_closed_reason(chapter: Chapter) -> str | None:
+    """Why a chapter takes no new comments now, or None when it does. Closing is by
+    the book's status, the chapter's own setting, or a closing date (the chapter's,
+    else the book's). Existing comments stay visible either way."""
+    book = chapter.book
+    now = timezone.now()
+    if book.status != Book.Status.OPEN:
+        return _("This book is closed for comments. The comments made while it was open stay.")
+    if chapter.comment_period == Chapter.CommentPeriod.CLOSED:
+        return _("Comments on this chapter are closed. The comments made before stay.")
+    closes = chapter.comments_close_at
+    if closes is None and chapter.comment_period == Chapter.CommentPeriod.BOOK:
+        closes = book.comments_close_at
+    if closes is not None and closes <= now:
+        return _("Comments closed on %(date)s. The comments made before stay.") % {
+            "date": date_format(timezone.localtime(closes), "j F Y")
+        }
+    return None
+
+
+def comments_open_until(chapter: Chapter):
+    """The date comments close, when one is set and still ahead."""
+    closes = chapter.comments_close_at
+    if closes is None and chapter.comment_period == Chapter.CommentPeriod.BOOK:
+        closes = chapter.book.comments_close_at
+    return closes if closes is not None and closes > timezone.now() else None
 
 
 def _first_moderation(*, book: Book, user: AbstractBaseUser) -> str:
@@ -135,8 +160,9 @@ def comment_create(
     The comment is anchored where that block stands now."""
     _require_reader(user)
     book = chapter.book
-    if not book_accepts_comments(book):
-        raise PermissionDenied(_("This book is closed for comments."))
+    closed = comments_closed_reason(chapter)
+    if closed:
+        raise PermissionDenied(closed)
     body = text_clean(body, label=_("Your comment"), required=True)
     suggestion = text_clean(suggestion, label=_("Suggested wording"), required=False)
     quote = text_clean(quote, label=_("Quote"), required=False)
@@ -191,8 +217,9 @@ def comment_reply(*, user: AbstractBaseUser, parent: Comment, body: str) -> Comm
     """A reply joins its parent's thread and anchoring; replies to the deepest
     level join that level."""
     _require_reader(user)
-    if not book_accepts_comments(parent.book):
-        raise PermissionDenied(_("This book is closed for comments."))
+    closed = comments_closed_reason(parent.chapter)
+    if closed:
+        raise PermissionDenied(closed)
     if parent.is_deleted or parent.moderation != Comment.Moderation.VISIBLE:
         raise ValidationError(_("You can only reply to a visible comment."))
     body = text_clean(body, label=_("Your reply"), required=True)

@@ -79,7 +79,8 @@ def render_thread(
         "reply_to": int(reply_to) if reply_to and reply_to.isdigit() else None,
         "error": error,
         "is_editor": chapter.book.is_editor(request.user),
-        "accepts_comments": services.book_accepts_comments(chapter.book),
+        "closed_reason": services.comments_closed_reason(chapter),
+        "open_until": services.comments_open_until(chapter),
         "thread_url": thread_url(chapter, pid),
     }
     template = f"{THREAD_TEMPLATE}#thread" if request.htmx else THREAD_TEMPLATE

@@ -13,6 +13,8 @@ def form_data(chapter: Chapter, **changes) -> dict:
         "title": chapter.title,
         "slug": chapter.slug,
         "status": chapter.status,
+        "comment_period": chapter.comment_period,
+        "comments_close_at": "",
         "text": chapter.text,
         "message": "",
     }
@@ -59,6 +61,7 @@ def test_admin_can_add_a_chapter_with_its_first_revision(client, staff, book):
             "title": "Added",
             "slug": "added",
             "status": "published",
+            "comment_period": "book",
             "text": "# Added\n\nHello.",
             "message": "",
         },

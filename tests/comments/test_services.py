@@ -125,8 +125,9 @@ def test_a_reply_tells_the_commenter_by_email(chapter, reader, editor, mailoutbo
 
 
 def test_no_email_when_replies_are_switched_off(chapter, reader, editor, mailoutbox):
-    from accounts.services import profile_get
     from django.test import TestCase
+
+    from accounts.services import profile_get
 
     profile = profile_get(reader)
     profile.notify_replies = False
@@ -297,3 +298,31 @@ def test_pids_of_other_books_are_not_touched(chapter, reader, editor):
     chapter_revise(chapter=chapter, text="# Gone\n", editor=editor, message="wipe")
     comment.refresh_from_db()
     assert comment.state == "current"
+
+
+def test_comment_periods_close_chapters_and_books(chapter, reader):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from chapters.models import Chapter
+    from comments.services import comments_closed_reason, comments_open_until
+
+    assert comments_closed_reason(chapter) is None
+    soon = timezone.now() + timedelta(days=3)
+    Book.objects.filter(pk=chapter.book_id).update(comments_close_at=soon)
+    chapter.book.refresh_from_db()
+    assert comments_open_until(chapter) == soon
+    comment_make(chapter=chapter, author=reader)
+    Book.objects.filter(pk=chapter.book_id).update(
+        comments_close_at=timezone.now() - timedelta(days=1)
+    )
+    chapter.book.refresh_from_db()
+    assert "Comments closed on" in comments_closed_reason(chapter)
+    with pytest.raises(PermissionDenied, match="Comments closed on"):
+        comment_make(chapter=chapter, author=reader)
+    chapter.comment_period = Chapter.CommentPeriod.OPEN
+    assert comments_closed_reason(chapter) is None
+    chapter.comment_period = Chapter.CommentPeriod.CLOSED
+    assert "this chapter are closed" in comments_closed_reason(chapter)
+    assert Comment.objects.count() == 1

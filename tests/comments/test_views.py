@@ -281,3 +281,17 @@ def test_orphaned_comments_are_listed_under_the_chapter(client, chapter, reader,
     assert "Comments on text that has been removed" in page
     assert "About the quotation" in page
     assert "written on revision 1" in page
+
+
+def test_a_closed_chapter_keeps_its_comments_and_says_why(client, chapter, reader):
+    from chapters.models import Chapter
+
+    comment_make(chapter=chapter, author=reader, body="Said before closing")
+    Chapter.objects.filter(pk=chapter.pk).update(comment_period=Chapter.CommentPeriod.CLOSED)
+    client.force_login(reader)
+    page = client.get(chapter.get_absolute_url()).text
+    assert "Comments on this chapter are closed." in page
+    thread = client.get(thread_url(chapter)).text
+    assert "Said before closing" in thread and "Post comment" not in thread
+    assert client.post(thread_url(chapter), {"body": "Too late"}).status_code == 403
+    assert Comment.objects.count() == 1
