@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.http import Http404
 from django.utils.translation import gettext as _
 from rapidfuzz import fuzz, process
 
@@ -135,10 +136,12 @@ def _same_point(a: Comment, b: Comment) -> bool:
 def feedback_queue(*, user, filters: QueueFilters) -> Queue:
     """The queue a person may see: the books they edit (staff: every book)."""
     books = list(_scope(user).order_by("title"))
+    if filters.book and filters.book not in {book.slug for book in books}:
+        if not Book.objects.readable_by(user).filter(slug=filters.book).exists():
+            raise Http404
+        raise PermissionDenied(_("You are not an editor of that book."))
     if not books:
         raise PermissionDenied(_("The feedback queue is for a book's editors."))
-    if filters.book and filters.book not in {book.slug for book in books}:
-        raise PermissionDenied(_("You are not an editor of that book."))
     base = Comment.objects.filter(
         book__in=[book.pk for book in books],
         parent__isnull=True,

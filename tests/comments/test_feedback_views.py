@@ -26,6 +26,9 @@ def test_the_queue_is_for_editors_and_staff(client, chapter, reader, editor, sta
     client.force_login(other_editor)
     assert "Queue me" not in client.get(FEEDBACK).text
     assert client.get(FEEDBACK, {"book": chapter.book.slug}).status_code == 403
+    Book.objects.filter(pk=chapter.book_id).update(status=Book.Status.DRAFT)
+    assert client.get(FEEDBACK, {"book": chapter.book.slug}).status_code == 404
+    Book.objects.filter(pk=chapter.book_id).update(status=Book.Status.OPEN)
     for person in (editor, staff):
         client.force_login(person)
         page = client.get(FEEDBACK)
