@@ -7,6 +7,7 @@ app_name = "chapters"
 urlpatterns = [
     path("", views.book_list, name="book_list"),
     path("b/<slug:book>/", views.book_detail, name="book_detail"),
+    path("b/<slug:book>/search/", views.book_search_view, name="book_search"),
     path("b/<slug:book>/<slug:chapter>/", views.chapter_detail, name="chapter_detail"),
     path(
         "b/<slug:book>/<slug:chapter>/r<int:number>/",

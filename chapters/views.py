@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from chapters import selectors
 from chapters.diffing import fold_unchanged, revisions_diff
+from chapters.search import book_search
 from chapters.services import chapter_restore
 from comments import selectors as comment_selectors
 from comments.services import comments_closed_reason, comments_open_until
@@ -22,10 +23,29 @@ def book_list(request: HttpRequest) -> HttpResponse:
 def book_detail(request: HttpRequest, book: str) -> HttpResponse:
     found = selectors.book_get_for_reader(user=request.user, slug=book)
     chapters = selectors.book_contents(book=found, user=request.user)
+    is_editor = found.is_editor(request.user)
+    if is_editor:
+        counts = comment_selectors.chapter_decision_counts(book=found)
+        most = max((sum(c.values()) for c in counts.values()), default=0) or 1
+        for chapter in chapters:
+            chapter.feedback = counts.get(chapter.pk, {})
+            chapter.feedback_total = sum(chapter.feedback.values())
+            chapter.feedback_most = most
     return render(
         request,
         "chapters/book_detail.html",
-        {"book": found, "chapters": chapters, "is_editor": found.is_editor(request.user)},
+        {"book": found, "chapters": chapters, "is_editor": is_editor},
+    )
+
+
+def book_search_view(request: HttpRequest, book: str) -> HttpResponse:
+    found = selectors.book_get_for_reader(user=request.user, slug=book)
+    query = request.GET.get("q", "")
+    hits = book_search(user=request.user, book=found, query=query) if query.strip() else []
+    return render(
+        request,
+        "chapters/book_search.html",
+        {"book": found, "query": query, "hits": hits, "searched": bool(query.strip())},
     )
 
 

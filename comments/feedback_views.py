@@ -235,3 +235,20 @@ def acknowledgements(request: HttpRequest, book: str) -> HttpResponse:
         "comments/acknowledgements.html",
         {"book": found, "people": selectors.acknowledgements(book=found)},
     )
+
+
+@login_required
+def contested(request: HttpRequest, book: str, chapter: str) -> HttpResponse:
+    """Where a chapter drew its feedback: a bar per block, for the book's editors."""
+    found = chapter_selectors.chapter_get_for_edit(user=request.user, book=book, chapter=chapter)
+    blocks = chapter_selectors.revision_blocks(revision=found.current_revision)
+    counts = selectors.block_decision_counts(chapter=found)
+    most = max((sum(c.values()) for c in counts.values()), default=0)
+    for block in blocks:
+        block.feedback = counts.get(block.pid, dict.fromkeys(selectors.CONTESTED_STATES, 0))
+        block.feedback_total = sum(block.feedback.values())
+    return render(
+        request,
+        "comments/contested.html",
+        {"book": found.book, "chapter": found, "blocks": blocks, "most": most or 1},
+    )

@@ -197,3 +197,45 @@ def folded_between(*, chapter: Chapter, after: int, upto: int) -> dict[str, list
     ):
         found[comment.pid].append(comment)
     return found
+
+
+CONTESTED_STATES = ("open", "accepted", "incorporated")
+
+
+def _decision_counts(rows, key: str) -> dict:
+    counts: dict = defaultdict(lambda: dict.fromkeys(CONTESTED_STATES, 0))
+    for row in rows:
+        decision = row["decision"]
+        if decision == Comment.Decision.DEFERRED:
+            decision = Comment.Decision.OPEN
+        if decision in CONTESTED_STATES:
+            counts[row[key]][decision] += row["n"]
+    return counts
+
+
+def _contested_base(book: Book):
+    return Comment.objects.filter(
+        book=book,
+        parent__isnull=True,
+        deleted_at__isnull=True,
+        moderation=Comment.Moderation.VISIBLE,
+    )
+
+
+def block_decision_counts(*, chapter: Chapter) -> dict[str, dict[str, int]]:
+    """Per block (pid): how many comments are open (or deferred), accepted and
+    incorporated. One query."""
+    rows = (
+        _contested_base(chapter.book)
+        .filter(chapter=chapter)
+        .values("pid", "decision")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return _decision_counts(rows, "pid")
+
+
+def chapter_decision_counts(*, book: Book) -> dict[int, dict[str, int]]:
+    """The same per chapter of a book, for the contents. One query."""
+    rows = _contested_base(book).values("chapter_id", "decision").annotate(n=Count("id")).order_by()
+    return _decision_counts(rows, "chapter_id")

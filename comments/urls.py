@@ -20,6 +20,7 @@ urlpatterns = [
         name="acknowledgements",
     ),
     path("b/<slug:book>/<slug:chapter>/fold/", feedback_views.fold, name="fold"),
+    path("b/<slug:book>/<slug:chapter>/contested/", feedback_views.contested, name="contested"),
     path(
         "b/<slug:book>/<slug:chapter>/fold/preview/",
         feedback_views.fold_preview,

@@ -21,3 +21,9 @@ def suggestion_diff(comment) -> SafeString:
 @register.filter
 def get_count(counts: dict, key: str) -> int:
     return counts.get(key, 0)
+
+
+@register.simple_tag
+def share(count: int, most: int) -> str:
+    """A bar segment's width in percent of the widest bar."""
+    return f"{100 * count / most:.1f}" if most else "0"

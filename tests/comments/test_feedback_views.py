@@ -271,3 +271,23 @@ def test_acknowledgements(client, chapter, reader, editor):
     assert "rea" in page and "2 comments incorporated" in page
     assert "R. Enamed" in page and "shy" not in page
     assert page.index("rea") < page.index("R. Enamed")
+
+
+def test_where_the_feedback_is_for_editors(client, chapter, reader, editor):
+    busy = [comment_make(chapter=chapter, author=UserFactory(), position=4) for _ in range(3)]
+    comments_decide(user=editor, comments=busy[:1], decision="accepted")
+    comment_make(chapter=chapter, author=reader, position=2)
+    url = reverse("comments:contested", kwargs={"book": chapter.book.slug, "chapter": chapter.slug})
+    assert client.get(url).status_code == 302
+    client.force_login(reader)
+    assert client.get(url).status_code == 403
+    assert "toc-feedback" not in client.get(chapter.book.get_absolute_url()).text
+    client.force_login(editor)
+    page = client.get(url)
+    assert page.status_code == 200
+    rows = {b.position: b.feedback for b in page.context["blocks"]}
+    assert rows[4] == {"open": 2, "accepted": 1, "incorporated": 0}
+    assert rows[2] == {"open": 1, "accepted": 0, "incorporated": 0}
+    assert 'aria-label="2 open, 1 accepted, 0 incorporated"' in page.text
+    contents = client.get(chapter.book.get_absolute_url()).text
+    assert "drew feedback: 3 open, 1 accepted, 0 incorporated" in contents
