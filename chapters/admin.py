@@ -1,11 +1,16 @@
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management.base import CommandError
 from django.db import transaction
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from reversion.admin import VersionAdmin
 
+from chapters.management.commands.import_book import read_zip
 from chapters.models import Book, Chapter, ChapterRevision
-from chapters.services import chapter_create, chapter_revise
+from chapters.services import book_import, chapter_create, chapter_revise
 
 
 class ChapterInline(admin.TabularInline):
@@ -22,8 +27,59 @@ class ChapterInline(admin.TabularInline):
         return False
 
 
+class BookImportForm(forms.Form):
+    slug = forms.SlugField(label=_("Book slug"), help_text=_("An existing book or a new one."))
+    title = forms.CharField(label=_("Title"), required=False, max_length=200)
+    archive = forms.FileField(label=_("Zip of Markdown files, one per chapter"))
+    archive_missing = forms.BooleanField(
+        label=_("Archive chapters that have no file"), required=False
+    )
+
+
 @admin.register(Book)
 class BookAdmin(admin.ModelAdmin):
+    change_list_template = "admin/chapters/book/change_list.html"
+
+    def get_urls(self):
+        return [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="chapters_book_import",
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request):
+        """Import or re-import a book from a zip, as `import_book` does from a folder."""
+        if not self.has_add_permission(request) or not self.has_change_permission(request):
+            raise PermissionDenied
+        form = BookImportForm(request.POST or None, request.FILES or None)
+        outcomes = None
+        if request.method == "POST" and form.is_valid():
+            try:
+                files = read_zip(form.cleaned_data["archive"])
+                book, outcomes = book_import(
+                    book_slug=form.cleaned_data["slug"],
+                    title=form.cleaned_data["title"] or None,
+                    files=files,
+                    editor=request.user,
+                    archive_missing=form.cleaned_data["archive_missing"],
+                )
+            except (CommandError, ValidationError) as error:
+                form.add_error("archive", str(error))
+            else:
+                self.log_change(request, book, f"Imported {len(files)} chapter files")
+                self.message_user(request, _("Imported into “%(b)s”.") % {"b": book.title})
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Import a book"),
+            "form": form,
+            "outcomes": outcomes,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/chapters/book/import.html", context)
+
     list_display = ("title", "slug", "status", "moderation", "comments_close_at")
     list_filter = ("status", "moderation")
     search_fields = ("title", "slug")

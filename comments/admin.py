@@ -30,6 +30,7 @@ def _moderate(modeladmin, request, queryset, action: str, reason: str = "") -> N
         except (PermissionDenied, ValidationError) as error:
             modeladmin.message_user(request, f"{comment.pk}: {error}", messages.ERROR)
         else:
+            modeladmin.log_change(request, comment, [{"changed": {"fields": ["moderation"]}}])
             done += 1
     modeladmin.message_user(request, _("%(n)s comments updated.") % {"n": done}, messages.SUCCESS)
 

@@ -97,3 +97,31 @@ def test_the_admin_is_for_staff_only(client, chapter, reader, editor, who):
     response = client.get(reverse("admin:chapters_chapter_change", args=[chapter.pk]))
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def test_staff_import_a_zip_in_the_admin(client, staff, reader):
+    import io
+    import zipfile
+
+    from django.contrib.admin.models import LogEntry
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zipped:
+        zipped.writestr("01-one.md", "# One\n\nFirst chapter.\n")
+        zipped.writestr("02-two.md", "# Two\n\nSecond chapter.\n")
+    url = reverse("admin:chapters_book_import")
+    upload = SimpleUploadedFile("book.zip", buffer.getvalue(), content_type="application/zip")
+    client.force_login(reader)
+    assert client.post(url, {"slug": "zipped", "archive": upload}).status_code == 302
+    assert not Chapter.objects.filter(book__slug="zipped").exists()
+    client.force_login(staff)
+    upload.seek(0)
+    response = client.post(url, {"slug": "zipped", "title": "Zipped", "archive": upload})
+    assert response.status_code == 200
+    assert "one: new" in response.text.replace("</li>", "\n")
+    assert Chapter.objects.filter(book__slug="zipped").count() == 2
+    assert LogEntry.objects.filter(object_repr="Zipped").exists()
+    bad = SimpleUploadedFile("bad.zip", b"nope", content_type="application/zip")
+    response = client.post(url, {"slug": "zipped2", "archive": bad})
+    assert "not a zip archive" in response.text

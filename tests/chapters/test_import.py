@@ -116,5 +116,28 @@ def test_bad_input_stops_with_a_clear_message_and_imports_nothing(tmp_path, file
 
 @pytest.mark.django_db
 def test_a_missing_folder_is_reported(tmp_path):
-    with pytest.raises(CommandError, match="is not a folder"):
+    with pytest.raises(CommandError, match=r"is not a folder or a \.zip file"):
         run(tmp_path / "nowhere")
+
+
+@pytest.mark.django_db
+def test_import_from_a_zip(tmp_path):
+    import zipfile
+
+    archive = tmp_path / "book.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("book/01-beginnings.md", ONE)
+        zipped.writestr("book/02-middles.md", TWO)
+        zipped.writestr("__MACOSX/book/._01-beginnings.md", b"\x00\x01")
+    out = run(archive)
+    assert "beginnings: new" in out and "middles: new" in out
+    assert Chapter.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_a_broken_zip_is_refused(tmp_path):
+    archive = tmp_path / "book.zip"
+    archive.write_bytes(b"not a zip")
+    with pytest.raises(CommandError, match="not a zip archive"):
+        run(archive)
+    assert not Book.objects.exists()

@@ -1,4 +1,5 @@
 import re
+import zipfile
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -17,17 +18,60 @@ def chapter_slug(path: Path) -> str:
     return slugify(NUMBER_PREFIX.sub("", path.stem)) or slugify(path.stem)
 
 
+MAX_ZIP_BYTES = 50 * 1024 * 1024
+
+
+def read_source(source: Path) -> list[ImportedFile]:
+    """A folder or a .zip of Markdown files, checked before anything is written."""
+    if source.is_file() and source.suffix.lower() == ".zip":
+        with source.open("rb") as handle:
+            return read_zip(handle)
+    return read_folder(source)
+
+
+def read_zip(handle) -> list[ImportedFile]:
+    """The `.md` files of a zip archive (at any depth; names must be unique), in
+    file-name order."""
+    try:
+        archive = zipfile.ZipFile(handle)
+    except zipfile.BadZipFile:
+        raise CommandError("The file is not a zip archive.") from None
+    with archive:
+        members = [
+            info
+            for info in archive.infolist()
+            if not info.is_dir()
+            and info.filename.lower().endswith(".md")
+            and not Path(info.filename).name.startswith(".")
+            and "__MACOSX" not in info.filename
+        ]
+        if sum(info.file_size for info in members) > MAX_ZIP_BYTES:
+            raise CommandError("The archive's Markdown files add up to more than 50 MB.")
+        contents = {}
+        for info in members:
+            name = Path(info.filename).name
+            if name in contents:
+                raise CommandError(f"Two files in the archive are called {name}.")
+            contents[name] = archive.read(info)
+    return read_contents(contents, where="the archive")
+
+
 def read_folder(folder: Path) -> list[ImportedFile]:
     """Every `.md` file of `folder` in file-name order, checked before anything is written."""
     if not folder.is_dir():
-        raise CommandError(f"{folder} is not a folder.")
-    paths = sorted(p for p in folder.iterdir() if p.suffix.lower() == ".md" and p.is_file())
-    if not paths:
-        raise CommandError(f"{folder} holds no .md files.")
+        raise CommandError(f"{folder} is not a folder or a .zip file.")
+    paths = [p for p in folder.iterdir() if p.suffix.lower() == ".md" and p.is_file()]
+    return read_contents({p.name: p.read_bytes() for p in paths}, where=str(folder))
+
+
+def read_contents(contents: dict[str, bytes], *, where: str) -> list[ImportedFile]:
+    if not contents:
+        raise CommandError(f"{where} holds no .md files.")
     files, seen = [], {}
-    for path in paths:
+    for name in sorted(contents):
+        path = Path(name)
         try:
-            text = path.read_text(encoding="utf-8")
+            text = contents[name].decode("utf-8")
         except UnicodeDecodeError as error:
             raise CommandError(
                 f"{path.name} is not UTF-8 text (byte {error.start}); nothing was imported."
@@ -55,7 +99,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("folder", type=Path)
+        parser.add_argument("folder", type=Path, help="a folder or a .zip of Markdown files")
         parser.add_argument("--book", required=True, help="the book's slug")
         parser.add_argument("--title", help="the book's title (default: from the slug)")
         parser.add_argument("--editor", help="username recorded as the editor of the revisions")
@@ -67,7 +111,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options) -> None:
-        files = read_folder(options["folder"])
+        files = read_source(options["folder"])
         slug = slugify(options["book"])
         if not slug or slug != options["book"]:
             raise CommandError(f"--book must be a slug (letters, digits, hyphens): try '{slug}'.")
