@@ -106,6 +106,23 @@ def annotation_page_json(page: Page, *, request, base_url: str, items: list[dict
     return data
 
 
+def annotation_collection_json(
+    *, book, request, base_url: str, first: dict | None, total: int, last_page: int
+) -> dict:
+    """A book's annotations as one AnnotationCollection, its first page embedded."""
+    data = {
+        "@context": context(request),
+        "id": request.build_absolute_uri(base_url),
+        "type": "AnnotationCollection",
+        "label": f"Comments on {book.title}",
+        "total": total,
+    }
+    if total:
+        data["first"] = first
+        data["last"] = request.build_absolute_uri(f"{base_url}?page={last_page}")
+    return data
+
+
 @dataclass(frozen=True)
 class ParsedAnnotation:
     body: str

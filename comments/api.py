@@ -19,6 +19,7 @@ from chapters import selectors as chapter_selectors
 from chapters.models import Block, ChapterRevision
 from comments import services
 from comments.annotations import (
+    annotation_collection_json,
     annotation_json,
     annotation_page_json,
     annotation_parse,
@@ -93,6 +94,18 @@ def _comments(user, book):
     )
 
 
+def _page_json(request: HttpRequest, page, base_url: str) -> dict:
+    urls: dict[int, str] = {}
+    items = []
+    for comment in page.object_list:
+        if comment.chapter_id not in urls:
+            urls[comment.chapter_id] = request.build_absolute_uri(chapter_path(comment.chapter))
+        items.append(
+            annotation_json(comment, request=request, chapter_url=urls[comment.chapter_id])
+        )
+    return annotation_page_json(page, request=request, base_url=base_url, items=items)
+
+
 def _page(request: HttpRequest, queryset, base_url: str) -> JsonResponse:
     raw = request.GET.get("page", "1")
     if not raw.isdigit() or int(raw) < 1:
@@ -105,15 +118,32 @@ def _page(request: HttpRequest, queryset, base_url: str) -> JsonResponse:
             page = paginator.page(1)
         else:
             return _error(f"There is no page {raw}; the last is {paginator.num_pages}.", 404)
-    urls: dict[int, str] = {}
-    items = []
-    for comment in page.object_list:
-        if comment.chapter_id not in urls:
-            urls[comment.chapter_id] = request.build_absolute_uri(chapter_path(comment.chapter))
-        items.append(
-            annotation_json(comment, request=request, chapter_url=urls[comment.chapter_id])
+    return _json(_page_json(request, page, base_url))
+
+
+@api_view
+def book_collection(request: HttpRequest, book: str) -> HttpResponse:
+    """Every visible comment of a book as one AnnotationCollection (the first page
+    embedded, the rest linked), offered as a download."""
+    user, refused = _reader(request)
+    if refused:
+        return refused
+    found = chapter_selectors.book_get_for_reader(user=user, slug=book)
+    base = reverse("comments:api_book_annotations", kwargs={"book": book})
+    paginator = Paginator(_comments(user, found), PAGE_SIZE)
+    first = _page_json(request, paginator.page(1), base) if paginator.count else None
+    response = _json(
+        annotation_collection_json(
+            book=found,
+            request=request,
+            base_url=base,
+            first=first,
+            total=paginator.count,
+            last_page=paginator.num_pages,
         )
-    return _json(annotation_page_json(page, request=request, base_url=base_url, items=items))
+    )
+    response["Content-Disposition"] = f'attachment; filename="{found.slug}-annotations.jsonld"'
+    return response
 
 
 @api_view

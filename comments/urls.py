@@ -7,6 +7,11 @@ app_name = "comments"
 urlpatterns = [
     path("api/b/<slug:book>/annotations/", api.book_annotations, name="api_book_annotations"),
     path(
+        "api/b/<slug:book>/annotations/collection/",
+        api.book_collection,
+        name="api_book_collection",
+    ),
+    path(
         "api/b/<slug:book>/<slug:chapter>/annotations/",
         api.chapter_annotations,
         name="api_chapter_annotations",

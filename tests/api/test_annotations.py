@@ -427,3 +427,35 @@ def test_list_queries_do_not_grow(client):
             counts.append(len(queries))
     assert counts[:3] == counts[3:], counts
     assert max(counts) <= 6, counts
+
+
+COLLECTION_MUSTS = [
+    "collections.json#/definitions/annotationCollectionTypeValueFound",
+    "collections.json#/definitions/totalFound",
+    "collections.json#/definitions/firstRequiredIfTotalMoreThanZero",
+    "collections.json#/definitions/lastValidIfPresent",
+    "collections.json#/definitions/labelDefinition",
+    "id.json#/definitions/idValueFound",
+]
+
+
+def test_the_book_downloads_as_one_annotation_collection(client, chapter, reader):
+    url = reverse("comments:api_book_collection", kwargs={"book": chapter.book.slug})
+    empty = client.get(url).json()
+    check(empty, COLLECTION_MUSTS)
+    assert empty["total"] == 0 and "first" not in empty
+    for i in range(3):
+        comment_make(chapter=chapter, author=reader, body=f"Note {i}")
+    response = client.get(url)
+    assert response["Content-Disposition"].startswith("attachment;")
+    collection = response.json()
+    check(collection, COLLECTION_MUSTS)
+    assert collection["total"] == 3
+    check_page(collection["first"])
+    assert [item["body"][0]["value"] for item in collection["first"]["items"]] == [
+        "Note 0",
+        "Note 1",
+        "Note 2",
+    ]
+    Book.objects.filter(pk=chapter.book_id).update(status=Book.Status.DRAFT)
+    assert client.get(url).status_code == 404
