@@ -291,3 +291,31 @@ def test_where_the_feedback_is_for_editors(client, chapter, reader, editor):
     assert 'aria-label="2 open, 1 accepted, 0 incorporated"' in page.text
     contents = client.get(chapter.book.get_absolute_url()).text
     assert "drew feedback: 3 open, 1 accepted, 0 incorporated" in contents
+
+
+def test_preview_attach_and_acknowledgements_permissions(client, chapter, reader, editor):
+    preview = reverse(
+        "comments:fold_preview", kwargs={"book": chapter.book.slug, "chapter": chapter.slug}
+    )
+    client.force_login(reader)
+    assert client.post(preview, {"text": "# Hi\n\nThere."}).status_code == 403
+    client.force_login(editor)
+    response = client.post(preview, {"text": "# Hi\n\nThere <b>x</b>."})
+    assert response.status_code == 200
+    assert 'id="fold-preview"' in response.text and "&lt;b&gt;" in response.text
+    assert client.get(preview).status_code == 405
+
+    comment = comment_make(chapter=chapter, author=reader, position=7)
+    client.force_login(reader)
+    target = chapter.current_revision.blocks.get(position=2).pid
+    assert (
+        client.post(reverse("comments:attach", args=[comment.pk]), {"pid": target}).status_code
+        == 403
+    )
+
+    thanks = reverse("comments:acknowledgements", kwargs={"book": chapter.book.slug})
+    assert client.get(thanks).status_code == 200
+    Book.objects.filter(pk=chapter.book_id).update(status=Book.Status.DRAFT)
+    assert client.get(thanks).status_code == 404
+    client.force_login(editor)
+    assert client.get(thanks).status_code == 200
