@@ -119,8 +119,11 @@ def comments_by_author(*, viewer, author) -> dict:
     qs = Comment.objects.filter(author=author, book__in=books, deleted_at__isnull=True)
     if viewer != author and not (viewer.is_authenticated and viewer.is_staff):
         qs = qs.filter(moderation=Comment.Moderation.VISIBLE)
-    counts = dict(
-        qs.filter(parent__isnull=True).values_list("decision").annotate(n=Count("id")).order_by()
+    top = Q(parent__isnull=True)
+    counts = qs.aggregate(
+        total=Count("id"),
+        incorporated=Count("id", filter=top & Q(decision=Comment.Decision.INCORPORATED)),
+        accepted=Count("id", filter=top & Q(decision=Comment.Decision.ACCEPTED)),
     )
     comments = list(
         qs.select_related("book", "chapter", "revision", "incorporated_in").order_by(
@@ -129,9 +132,7 @@ def comments_by_author(*, viewer, author) -> dict:
     )
     return {
         "comments": comments,
-        "total": sum(counts.values()),
-        "incorporated": counts.get(Comment.Decision.INCORPORATED, 0),
-        "accepted": counts.get(Comment.Decision.ACCEPTED, 0),
+        **counts,
     }
 
 
