@@ -60,9 +60,10 @@ class Comment(models.Model):
     book = models.ForeignKey(Book, on_delete=models.CASCADE, related_name="comments")
     chapter = models.ForeignKey(Chapter, on_delete=models.CASCADE, related_name="comments")
     pid = models.CharField(max_length=16, help_text=_("The block it is anchored to now."))
+    # Revisions go only when their chapter or book is deleted, and comments with them.
     revision = models.ForeignKey(
         ChapterRevision,
-        on_delete=models.PROTECT,
+        on_delete=models.CASCADE,
         related_name="comments",
         help_text=_("The revision it was written on."),
     )
