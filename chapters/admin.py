@@ -1,13 +1,22 @@
+import io
+import json
+import tempfile
+import zipfile
+from pathlib import Path
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import CommandError
 from django.db import transaction
+from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from reversion.admin import VersionAdmin
 
+from chapters.backup import book_backup
+from chapters.exporting import export_epub, export_html, export_markdown
 from chapters.management.commands.import_book import read_zip
 from chapters.models import Book, Chapter, ChapterRevision
 from chapters.services import book_import, chapter_create, chapter_revise
@@ -36,9 +45,70 @@ class BookImportForm(forms.Form):
     )
 
 
+def _one_book(modeladmin, request, queryset) -> Book | None:
+    if queryset.count() != 1:
+        modeladmin.message_user(request, _("Choose exactly one book to export."), messages.ERROR)
+        return None
+    return queryset.get()
+
+
+def _download(content: bytes | str, *, name: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@admin.action(description=_("Export as EPUB 3"))
+def export_epub_action(modeladmin, request, queryset):
+    book = _one_book(modeladmin, request, queryset)
+    if book is not None:
+        modeladmin.log_change(request, book, "Exported as EPUB")
+        return _download(
+            export_epub(book), name=f"{book.slug}.epub", content_type="application/epub+zip"
+        )
+    return None
+
+
+@admin.action(description=_("Export as one HTML file"))
+def export_html_action(modeladmin, request, queryset):
+    book = _one_book(modeladmin, request, queryset)
+    if book is not None:
+        modeladmin.log_change(request, book, "Exported as HTML")
+        return _download(
+            export_html(book), name=f"{book.slug}.html", content_type="text/html; charset=utf-8"
+        )
+    return None
+
+
+@admin.action(description=_("Export as Markdown files (zip)"))
+def export_markdown_action(modeladmin, request, queryset):
+    book = _one_book(modeladmin, request, queryset)
+    if book is None:
+        return None
+    with tempfile.TemporaryDirectory() as folder:
+        paths = export_markdown(book, Path(folder))
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in paths:
+                archive.write(path, arcname=path.name)
+    modeladmin.log_change(request, book, "Exported as Markdown")
+    return _download(buffer.getvalue(), name=f"{book.slug}.zip", content_type="application/zip")
+
+
+@admin.action(description=_("Download a full backup (JSON)"))
+def export_backup_action(modeladmin, request, queryset):
+    book = _one_book(modeladmin, request, queryset)
+    if book is None:
+        return None
+    modeladmin.log_change(request, book, "Backed up")
+    data = json.dumps(book_backup(book=book), ensure_ascii=False, indent=1, sort_keys=True)
+    return _download(data, name=f"{book.slug}-backup.json", content_type="application/json")
+
+
 @admin.register(Book)
 class BookAdmin(admin.ModelAdmin):
     change_list_template = "admin/chapters/book/change_list.html"
+    actions = [export_epub_action, export_html_action, export_markdown_action, export_backup_action]
 
     def get_urls(self):
         return [

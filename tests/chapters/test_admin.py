@@ -125,3 +125,25 @@ def test_staff_import_a_zip_in_the_admin(client, staff, reader):
     bad = SimpleUploadedFile("bad.zip", b"nope", content_type="application/zip")
     response = client.post(url, {"slug": "zipped2", "archive": bad})
     assert "not a zip archive" in response.text
+
+
+@pytest.mark.parametrize(
+    ("action", "kind"),
+    [
+        ("export_epub_action", "application/epub+zip"),
+        ("export_html_action", "text/html; charset=utf-8"),
+        ("export_markdown_action", "application/zip"),
+        ("export_backup_action", "application/json"),
+    ],
+)
+def test_staff_export_a_book_from_the_admin(client, staff, reader, chapter, action, kind):
+    url = reverse("admin:chapters_book_changelist")
+    data = {"action": action, "_selected_action": [chapter.book.pk]}
+    client.force_login(reader)
+    assert client.post(url, data).status_code == 302
+    client.force_login(staff)
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert response["Content-Type"] == kind
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert len(response.content) > 100
