@@ -68,6 +68,9 @@ def book_backup(*, book: Book) -> dict:
         .select_related("incorporated_in__chapter")
         .order_by("id")
     )
+    # Backup-local keys, 1, 2, 3 … in creation order, so the file does not depend on
+    # the database's ids.
+    keys = {comment.pk: number for number, comment in enumerate(comments, start=1)}
     edits: dict[int, list] = {}
     for edit in CommentEdit.objects.filter(comment__book=book).order_by("comment_id", "id"):
         edits.setdefault(edit.comment_id, []).append(
@@ -133,7 +136,7 @@ def book_backup(*, book: Book) -> dict:
             }
             for chapter in chapters
         ],
-        "comments": [_comment(c, edits, votes, flags) for c in comments],
+        "comments": [_comment(c, keys, edits, votes, flags) for c in comments],
     }
 
 
@@ -160,10 +163,10 @@ def _person(user, profile: Profile | None) -> dict:
     }
 
 
-def _comment(comment: Comment, edits: dict, votes: dict, flags: dict) -> dict:
+def _comment(comment: Comment, keys: dict, edits: dict, votes: dict, flags: dict) -> dict:
     incorporated = comment.incorporated_in
     return {
-        "key": comment.pk,
+        "key": keys[comment.pk],
         "chapter": comment.chapter.slug,
         "pid": comment.pid,
         "revision": [comment.revision.chapter.slug, comment.revision.number],
@@ -175,7 +178,7 @@ def _comment(comment: Comment, edits: dict, votes: dict, flags: dict) -> dict:
         "body": comment.body,
         "body_html": comment.body_html,
         "suggestion": comment.suggestion,
-        "parent": comment.parent_id,
+        "parent": keys.get(comment.parent_id),
         "depth": comment.depth,
         "author": _name(comment.author),
         "created_at": _when(comment.created_at),
