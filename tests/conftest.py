@@ -21,6 +21,13 @@ print("hello")
 """
 
 
+def pytest_configure(config):
+    """Hash test passwords with MD5: the default hasher is slow on purpose, tests need not be."""
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(autouse=True)
 def fresh_cache():
     """Rate-limit counters live in the cache; user ids repeat between tests."""
