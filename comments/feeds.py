@@ -1,26 +1,40 @@
 """Atom feeds of new visible comments, per chapter and per book."""
 
+from dataclasses import dataclass
+
 from django.contrib.syndication.views import Feed
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 
 from chapters import selectors as chapter_selectors
+from chapters.models import Book, Chapter
 from comments.models import Comment
 
 FEED_SIZE = 50
 
 
+@dataclass(frozen=True)
+class Scope:
+    """What a feed is about and who asks: a feed object is shared by every request,
+    so the reader travels with the object rather than on the feed."""
+
+    book: Book
+    chapter: Chapter | None
+    user: object
+
+
 class _CommentFeed(Feed):
     feed_type = Atom1Feed
 
-    def items(self, obj):
-        return (
-            Comment.objects.filter(
-                moderation=Comment.Moderation.VISIBLE, deleted_at__isnull=True, **self.scope(obj)
-            )
-            .select_related("author", "chapter", "book")
-            .order_by("-created_at")[:FEED_SIZE]
+    def items(self, obj: Scope):
+        comments = Comment.objects.visible_to(obj.user, book=obj.book).filter(
+            moderation=Comment.Moderation.VISIBLE, deleted_at__isnull=True
         )
+        if obj.chapter is not None:
+            comments = comments.filter(chapter=obj.chapter)
+        return comments.select_related("author", "chapter", "book").order_by("-created_at")[
+            :FEED_SIZE
+        ]
 
     def item_title(self, item):
         return _("%(who)s on “%(chapter)s”") % {
@@ -46,35 +60,31 @@ class _CommentFeed(Feed):
 
 class BookCommentsFeed(_CommentFeed):
     def get_object(self, request, book):
-        return chapter_selectors.book_get_for_reader(user=request.user, slug=book)
-
-    def scope(self, obj):
-        return {"book": obj}
+        found = chapter_selectors.book_get_for_reader(user=request.user, slug=book)
+        return Scope(book=found, chapter=None, user=request.user)
 
     def title(self, obj):
-        return _("New comments on %(book)s") % {"book": obj.title}
+        return _("New comments on %(book)s") % {"book": obj.book.title}
 
     def link(self, obj):
-        return obj.get_absolute_url()
+        return obj.book.get_absolute_url()
 
     def subtitle(self, obj):
-        return obj.description
+        return obj.book.description
 
 
 class ChapterCommentsFeed(_CommentFeed):
     def get_object(self, request, book, chapter):
-        return chapter_selectors.chapter_get_for_reader(
+        found = chapter_selectors.chapter_get_for_reader(
             user=request.user, book=book, chapter=chapter
         )
-
-    def scope(self, obj):
-        return {"chapter": obj}
+        return Scope(book=found.book, chapter=found, user=request.user)
 
     def title(self, obj):
-        return _("New comments on “%(chapter)s”") % {"chapter": obj.title}
+        return _("New comments on “%(chapter)s”") % {"chapter": obj.chapter.title}
 
     def link(self, obj):
-        return obj.get_absolute_url()
+        return obj.chapter.get_absolute_url()
 
     def subtitle(self, obj):
         return obj.book.title

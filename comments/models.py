@@ -20,16 +20,24 @@ MAX_DEPTH = 2
 
 
 class CommentQuerySet(models.QuerySet):
-    def visible_to(self, user, *, book: Book) -> "CommentQuerySet":
-        """Comments of `book` that `user` may see: visible ones; their own pending or
-        hidden ones; everything for the book's editors and staff."""
-        qs = self.filter(book=book)
-        if book.is_editor(user):
+    def visible_to(self, user, *, book: Book | None = None) -> "CommentQuerySet":
+        """Comments `user` may see (of `book`, when given): on chapters they may read,
+        visible ones and their own pending or hidden ones; everything for the book's
+        editors and staff. Every read of comments shown to people starts here."""
+        qs = self if book is None else self.filter(book=book)
+        if user.is_authenticated and user.is_staff:
             return qs
+        if book is not None and book.is_editor(user):
+            return qs
+        # A subquery, not a join per row: the count of queries stays the same and a
+        # comment on a draft chapter or book is gone for whoever may not open it.
+        readable = Chapter.objects.readable_by(user).values("pk")
         shown = Q(moderation=Comment.Moderation.VISIBLE)
         if user.is_authenticated:
             shown |= Q(author=user)
-        return qs.filter(shown)
+            if book is None:
+                shown |= Q(book__in=Book.objects.editable_by(user).values("pk"))
+        return qs.filter(shown, chapter__in=readable)
 
     def with_viewer(self, user) -> "CommentQuerySet":
         """Annotate `voted`: whether `user` voted for each comment."""

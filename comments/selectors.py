@@ -3,7 +3,6 @@
 from collections import defaultdict
 
 from django.db.models import Count, Q, Sum
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from chapters.models import Book, Chapter
@@ -82,15 +81,12 @@ def orphaned_comments(*, user, chapter: Chapter) -> list[Comment]:
 
 
 def comment_get_for_reader(*, user, pk: int) -> Comment:
-    """A comment the person may see, in a book they may read; 404 otherwise."""
-    comment = get_object_or_404(
-        Comment.objects.select_related("book", "chapter", "author", "parent"),
+    """A comment the person may see, on a chapter they may read; 404 otherwise, as
+    for a comment that does not exist. One query."""
+    return get_object_or_404(
+        Comment.objects.visible_to(user).select_related("book", "chapter", "author", "parent"),
         pk=pk,
-        book__in=Book.objects.readable_by(user),
     )
-    if not Comment.objects.visible_to(user, book=comment.book).filter(pk=pk).exists():
-        raise Http404
-    return comment
 
 
 def moderation_queue(*, book: Book) -> list[Comment]:
@@ -115,8 +111,8 @@ PROFILE_PAGE_SIZE = 50
 def comments_by_author(*, viewer, author) -> dict:
     """A person's comments that `viewer` may see, newest first, with where each stands,
     and how many were incorporated. A fixed number of queries."""
-    books = Book.objects.readable_by(viewer)
-    qs = Comment.objects.filter(author=author, book__in=books, deleted_at__isnull=True)
+    qs = Comment.objects.visible_to(viewer).filter(author=author, deleted_at__isnull=True)
+    # Editors see others' held comments in their threads, not gathered on a profile.
     if viewer != author and not (viewer.is_authenticated and viewer.is_staff):
         qs = qs.filter(moderation=Comment.Moderation.VISIBLE)
     top = Q(parent__isnull=True)
