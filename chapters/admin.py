@@ -5,9 +5,9 @@ import zipfile
 from pathlib import Path
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.management.base import CommandError
 from django.db import transaction
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
@@ -17,7 +17,7 @@ from reversion.admin import VersionAdmin
 
 from chapters.backup import book_backup
 from chapters.exporting import export_epub, export_html, export_markdown
-from chapters.management.commands.import_book import read_zip
+from chapters.importing import ImportRefused, Limits, megabytes, read_zip
 from chapters.models import Book, Chapter, ChapterRevision
 from chapters.services import book_import, chapter_create, chapter_revise
 
@@ -43,6 +43,21 @@ class BookImportForm(forms.Form):
     archive_missing = forms.BooleanField(
         label=_("Archive chapters that have no file"), required=False
     )
+
+    def clean_archive(self):
+        archive = self.cleaned_data["archive"]
+        # The import runs inside this request: a bigger book would outlast the
+        # server's timeout, so it is refused here and imported with `import_book`.
+        limit = settings.WETHINK_ADMIN_IMPORT_MAX_BYTES
+        if archive.size > limit:
+            raise ValidationError(
+                _(
+                    "The archive is %(size)s; the admin imports at most %(limit)s. "
+                    "Import bigger books with the import_book command."
+                ),
+                params={"size": megabytes(archive.size), "limit": megabytes(limit)},
+            )
+        return archive
 
 
 def _one_book(modeladmin, request, queryset) -> Book | None:
@@ -128,7 +143,12 @@ class BookAdmin(admin.ModelAdmin):
         outcomes = None
         if request.method == "POST" and form.is_valid():
             try:
-                files = read_zip(form.cleaned_data["archive"])
+                files = read_zip(
+                    form.cleaned_data["archive"],
+                    limits=Limits.from_settings(
+                        total_bytes=settings.WETHINK_ADMIN_IMPORT_MAX_BYTES
+                    ),
+                )
                 book, outcomes = book_import(
                     book_slug=form.cleaned_data["slug"],
                     title=form.cleaned_data["title"] or None,
@@ -136,8 +156,10 @@ class BookAdmin(admin.ModelAdmin):
                     editor=request.user,
                     archive_missing=form.cleaned_data["archive_missing"],
                 )
-            except (CommandError, ValidationError) as error:
+            except ImportRefused as error:
                 form.add_error("archive", str(error))
+            except ValidationError as error:
+                form.add_error("archive", error.messages)
             else:
                 self.log_change(request, book, f"Imported {len(files)} chapter files")
                 self.message_user(request, _("Imported into “%(b)s”.") % {"b": book.title})

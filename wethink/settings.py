@@ -180,6 +180,19 @@ if WETHINK_SANITIZER not in {"nh3", "bleach"}:
 WETHINK_COMMENTS_PER_MINUTE = int(os.environ.get("WETHINK_COMMENTS_PER_MINUTE", "10"))
 WETHINK_SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
+# Importing Markdown (chapters/importing.py): bytes as inflated, per file and in all,
+# and the number of files. The admin's import runs inside one web request, so its
+# upload (and what it inflates to) has a smaller limit: about 1 s per MB of Markdown,
+# under gunicorn's 30 s timeout. Bigger books use `import_book`.
+WETHINK_IMPORT_MAX_BYTES = int(os.environ.get("WETHINK_IMPORT_MAX_BYTES", str(50 * 1024 * 1024)))
+WETHINK_IMPORT_MAX_FILE_BYTES = int(
+    os.environ.get("WETHINK_IMPORT_MAX_FILE_BYTES", str(5 * 1024 * 1024))
+)
+WETHINK_IMPORT_MAX_FILES = int(os.environ.get("WETHINK_IMPORT_MAX_FILES", "1000"))
+WETHINK_ADMIN_IMPORT_MAX_BYTES = int(
+    os.environ.get("WETHINK_ADMIN_IMPORT_MAX_BYTES", str(10 * 1024 * 1024))
+)
+
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -141,3 +141,168 @@ def test_a_broken_zip_is_refused(tmp_path):
     with pytest.raises(CommandError, match="not a zip archive"):
         run(archive)
     assert not Book.objects.exists()
+
+
+# Untrusted archives: every refusal is a clear message and nothing is written.
+
+
+def zip_bytes(files: dict[str, str | bytes], *, method=None) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", method or zipfile.ZIP_DEFLATED) as zipped:
+        for name, content in files.items():
+            info = zipfile.ZipInfo(name)
+            info.compress_type = method or zipfile.ZIP_DEFLATED
+            zipped.writestr(info, content)
+    return buffer.getvalue()
+
+
+def raw_zip(name: str, data: bytes, *, declared: int | None = None, flags: int = 0) -> bytes:
+    """A one-entry zip of `data`, deflated, built by hand so its headers can lie: they
+    claim `declared` bytes, and carry `flags` (0x1 is "encrypted", which zipfile
+    cannot write)."""
+    declared = len(data) if declared is None else declared
+    import struct
+    import zlib
+
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -15)
+    packed = deflate.compress(data) + deflate.flush()
+    crc, encoded = zlib.crc32(data), name.encode()
+    local = struct.pack(
+        "<4s5H3L2H", b"PK\x03\x04", 20, flags, 8, 0, 33, crc, len(packed), declared, len(encoded), 0
+    )
+    central = struct.pack(
+        "<4s6H3L5H2L",
+        *(b"PK\x01\x02", 20, 20, flags, 8, 0, 33, crc, len(packed), declared, len(encoded)),
+        *(0, 0, 0, 0, 0, 0),
+    )
+    start = len(local) + len(encoded) + len(packed)
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 1, 1, len(central) + len(encoded), start, 0)
+    return local + encoded + packed + central + encoded + end
+
+
+def refused(tmp_path, content: bytes, message: str) -> None:
+    archive = tmp_path / "book.zip"
+    archive.write_bytes(content)
+    with pytest.raises(CommandError, match=message):
+        run(archive)
+    assert not Book.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_encrypted_zip_is_refused(tmp_path):
+    content = raw_zip("01-one.md", ONE.encode(), flags=0x1)
+    refused(tmp_path, content, "01-one.md is encrypted")
+
+
+@pytest.mark.django_db
+def test_an_unusual_compression_is_refused(tmp_path):
+    import zipfile
+
+    content = zip_bytes({"01-one.md": ONE}, method=zipfile.ZIP_BZIP2)
+    refused(tmp_path, content, "unsupported method")
+
+
+@pytest.mark.django_db
+def test_nul_characters_are_refused_in_folders_and_zips(tmp_path):
+    files = {"01-one.md": ONE, "02-two.md": "# Two\n\nA NUL \x00 here.\n"}
+    with pytest.raises(CommandError, match=r"02-two.md holds a NUL character \(byte 13\)"):
+        run(write(tmp_path / "book", files))
+    refused(tmp_path, zip_bytes(files), "02-two.md holds a NUL character")
+
+
+@pytest.mark.django_db
+def test_too_many_or_too_big_files_are_refused(tmp_path, settings):
+    settings.WETHINK_IMPORT_MAX_FILES = 1
+    files = {"01-one.md": ONE, "02-two.md": TWO}
+    with pytest.raises(CommandError, match="There are 2 Markdown files; at most 1"):
+        run(write(tmp_path / "book", files))
+    refused(tmp_path, zip_bytes(files), "at most 1 can be imported")
+    settings.WETHINK_IMPORT_MAX_FILES = 10
+    settings.WETHINK_IMPORT_MAX_FILE_BYTES = 40
+    with pytest.raises(CommandError, match=r"01-one\.md is bigger than"):
+        run(write(tmp_path / "book", files))
+    refused(tmp_path, zip_bytes(files), "01-one.md is bigger than")
+    settings.WETHINK_IMPORT_MAX_FILE_BYTES = 1000
+    settings.WETHINK_IMPORT_MAX_BYTES = 80
+    with pytest.raises(CommandError, match="add up to more than"):
+        run(write(tmp_path / "book", files))
+    refused(tmp_path, zip_bytes(files), "add up to more than")
+
+
+BOMB = 100 * 1024 * 1024
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("declared", "message"),
+    [(BOMB, "01-bomb.md is bigger than 5.0\xa0MB"), (1024, "01-bomb.md is damaged")],
+    ids=["honest-header", "lying-header"],
+)
+def test_a_zip_bomb_is_refused_without_inflating_it(tmp_path, declared, message):
+    import tracemalloc
+
+    content = raw_zip("01-bomb.md", b"# Bomb\n" + b"a" * BOMB, declared=declared)
+    assert len(content) < 200 * 1024
+    tracemalloc.start()
+    try:
+        refused(tmp_path, content, message)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 5 * 1024 * 1024
+
+
+# The admin reads archives through the same module; refusals are form errors.
+
+
+def admin_post(client, content: bytes, slug: str = "zipped"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    upload = SimpleUploadedFile("book.zip", content, content_type="application/zip")
+    return client.post(reverse("admin:chapters_book_import"), {"slug": slug, "archive": upload})
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (lambda: raw_zip("01-one.md", ONE.encode(), flags=0x1), "01-one.md is encrypted"),
+        (lambda: zip_bytes({"01-one.md": "# One\n\n\x00\n"}), "01-one.md holds a NUL"),
+        (lambda: raw_zip("01-bomb.md", b"a" * BOMB, declared=10), "01-bomb.md is damaged"),
+        (lambda: zip_bytes({"01-feed.md": "# Feed\n"}), "used by the site itself"),
+    ],
+    ids=["encrypted", "nul", "bomb", "reserved-slug"],
+)
+def test_bad_archives_are_form_errors_in_the_admin(client, staff, content, message):
+    client.force_login(staff)
+    response = admin_post(client, content())
+    assert response.status_code == 200
+    assert message in response.text
+    assert not Book.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_admin_refuses_archives_over_its_limit(client, staff, reader, settings):
+    settings.WETHINK_ADMIN_IMPORT_MAX_BYTES = 1024
+    import secrets
+
+    content = zip_bytes({"01-one.md": ONE, "02-two.md": "# Two\n\n" + secrets.token_hex(2000)})
+    assert len(content) > 1024
+    client.force_login(reader)
+    assert admin_post(client, content).status_code == 302
+    client.force_login(staff)
+    response = admin_post(client, content)
+    assert response.status_code == 200
+    assert "the admin imports at most 1.0\xa0KB" in response.text
+    assert "import_book" in response.text
+    assert not Book.objects.exists()
+    # A small archive whose files add up to more than the limit is refused as well.
+    content = zip_bytes({f"0{n}-part.md": f"# {n}\n\n" + "a" * 600 for n in range(1, 4)})
+    assert len(content) < 1024
+    response = admin_post(client, content)
+    assert "add up to more than" in response.text
+    assert not Book.objects.exists()
