@@ -326,3 +326,103 @@ def test_comment_periods_close_chapters_and_books(chapter, reader):
     chapter.comment_period = Chapter.CommentPeriod.CLOSED
     assert "this chapter are closed" in comments_closed_reason(chapter)
     assert Comment.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("exact", "widened"),
+    [
+        ("on a paragrap", "on a paragraph"),  # ends inside a word
+        ("n a paragraph", "on a paragraph"),  # starts inside a word
+        ("aragrap", "paragraph"),  # both
+        ("on a paragraph", "on a paragraph"),  # whole words stay as they are
+        ("paragraph,", "paragraph,"),
+        ("reader", "reader"),  # an apostrophe ends a word: "reader's" keeps its "'s"
+    ],
+)
+def test_a_quote_cut_inside_a_word_is_widened_to_whole_words(exact, widened):
+    text = "Put a note on a paragraph, then the reader's view."
+    located = quote_locate(block_text=text, exact=exact)
+    assert located.exact == widened
+    start = text.index(widened)
+    assert located.prefix == text[max(0, start - 32) : start]
+    assert located.suffix == text[start + len(widened) :][:32]
+
+
+def test_a_whole_word_occurrence_is_preferred_to_one_inside_a_word():
+    located = quote_locate(block_text="Concatenate the cat.", exact="cat")
+    assert (located.prefix, located.exact, located.suffix) == ("Concatenate the ", "cat", ".")
+
+
+def test_text_without_spaces_between_words_is_not_widened():
+    located = quote_locate(block_text="我们一起写这本书。", exact="一起")
+    assert (located.prefix, located.exact, located.suffix) == ("我们", "一起", "写这本书。")
+
+
+def test_a_mid_word_quote_is_stored_widened_and_applies_to_whole_words(chapter, reader, editor):
+    from comments.folding import current_block_texts, suggestions_apply
+    from comments.services import comments_decide
+
+    comment = comment_make(
+        chapter=chapter,
+        author=reader,
+        quote="pening paragrap",
+        quote_prefix="The o",
+        suggestion="first lines",
+    )
+    assert comment.quote_exact == "opening paragraph"
+    assert (comment.quote_prefix, comment.quote_suffix) == ("The ", " sets the scene.")
+    comments_decide(user=editor, comments=[comment], decision="accepted")
+    comment.refresh_from_db()
+    result = suggestions_apply(
+        text=chapter.text, comments=[comment], current_texts=current_block_texts(chapter)
+    )
+    assert "\nThe first lines sets the scene.\n" in result.text
+
+
+def test_the_comment_limit_counts_replies_and_the_last_sixty_seconds(chapter, reader, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.WETHINK_COMMENTS_PER_MINUTE = 2
+    root = comment_make(chapter=chapter, author=reader)
+    comment_reply(user=reader, parent=root, body="And another thing.")
+    with pytest.raises(RateLimited, match="2 comments in the last minute"):
+        comment_reply(user=reader, parent=root, body="One more.")
+    # The limit is kept in the database, not the cache: clearing it changes nothing.
+    from django.core.cache import cache
+
+    cache.clear()
+    with pytest.raises(RateLimited):
+        comment_make(chapter=chapter, author=reader)
+    Comment.objects.update(created_at=timezone.now() - timedelta(seconds=61))
+    comment_make(chapter=chapter, author=reader)
+    assert Comment.objects.filter(author=reader).count() == 3
+
+
+def test_the_comment_limit_holds_with_the_cache_unreachable(chapter, reader, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "wethink.cache.FailSoftRedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+    settings.WETHINK_COMMENTS_PER_MINUTE = 1
+    comment_make(chapter=chapter, author=reader)
+    with pytest.raises(RateLimited):
+        comment_make(chapter=chapter, author=reader)
+    assert Comment.objects.count() == 1
+
+
+def test_voting_with_a_wanted_state_is_idempotent(chapter, reader, editor):
+    comment = comment_make(chapter=chapter, author=reader)
+    assert vote_toggle(user=editor, comment=comment, voted=True) is True
+    assert vote_toggle(user=editor, comment=comment, voted=True) is True
+    assert Vote.objects.filter(comment=comment).count() == 1
+    assert comment.vote_count == 1
+    assert vote_toggle(user=editor, comment=comment, voted=False) is False
+    assert vote_toggle(user=editor, comment=comment, voted=False) is False
+    assert not Vote.objects.exists()
+    assert comment.vote_count == 0
+    assert vote_toggle(user=editor, comment=comment) is True  # no state given: a toggle
+    assert comment.vote_count == 1

@@ -1,0 +1,109 @@
+"""The Redis cache fails soft: with Redis down, pages read and comments post."""
+
+import logging
+import socket
+import time
+import uuid
+
+import pytest
+from django.core.cache import caches
+from django.urls import reverse
+
+from comments.models import Comment
+from tests.test_settings import run_manage
+from wethink.cache import FailSoftRedisCache
+
+# Nothing listens on port 1, so every connection is refused at once.
+CLOSED = "redis://127.0.0.1:1/0"
+DOWN = {"default": {"BACKEND": "wethink.cache.FailSoftRedisCache", "LOCATION": CLOSED}}
+
+
+def redis_down() -> FailSoftRedisCache:
+    return FailSoftRedisCache(CLOSED, {})
+
+
+def redis_running() -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.2).close()
+    except OSError:
+        return False
+    return True
+
+
+def test_an_unreachable_redis_is_an_empty_cache():
+    cache = redis_down()
+    assert cache.get("k") is None
+    assert cache.get("k", "miss") == "miss"
+    assert cache.set("k", 1) is None
+    assert cache.add("k", 1) is False
+    assert cache.get_many(["a", "b"]) == {}
+    assert cache.set_many({"a": 1, "b": 2}) == ["a", "b"]
+    assert cache.has_key("k") is False
+    assert cache.touch("k") is False
+    assert cache.delete("k") is False
+    cache.delete_many(["a"])
+    assert cache.get_or_set("k", lambda: "computed") == "computed"
+    with pytest.raises(ValueError, match="not found"):
+        cache.incr("k")
+    assert cache.clear() is False
+
+
+def test_an_outage_is_logged_once_and_redis_is_left_alone_for_a_while(caplog, monkeypatch):
+    cache = redis_down()
+    with caplog.at_level(logging.WARNING, logger="wethink.cache"):
+        for _ in range(20):
+            cache.get("k")
+    warnings = [r for r in caplog.records if r.name == "wethink.cache"]
+    assert len(warnings) == 1
+    assert "Redis unreachable" in warnings[0].getMessage()
+    assert cache.is_down
+
+    tries = []
+    monkeypatch.setattr(cache._cache, "get", lambda *a: tries.append(a))
+    cache.get("k")
+    assert tries == []  # within RETRY_AFTER: no connection attempted
+    monkeypatch.setattr(cache, "_down_until", time.monotonic() - 1)
+    cache.get("k")
+    assert len(tries) == 1  # afterwards it tries again
+
+
+@pytest.mark.skipif(not redis_running(), reason="needs Redis on 127.0.0.1:6379")
+def test_a_running_redis_works_as_usual():
+    cache = FailSoftRedisCache(
+        "redis://127.0.0.1:6379/0", {"KEY_PREFIX": f"wethink-test-{uuid.uuid4().hex}"}
+    )
+    try:
+        cache.set("k", {"a": 1}, timeout=30)
+        assert cache.get("k") == {"a": 1}
+        assert cache.add("n", 1, timeout=30) is True
+        assert cache.incr("n") == 2
+        assert not cache.is_down
+    finally:
+        cache.delete_many(["k", "n"])
+
+
+def test_pages_read_and_comments_post_with_redis_down(client, chapter, reader, settings):
+    settings.CACHES = DOWN
+    assert isinstance(caches["default"], FailSoftRedisCache)
+    assert client.get(chapter.get_absolute_url()).status_code == 200
+    client.force_login(reader)
+    pid = chapter.current_revision.blocks.get(position=2).pid
+    url = reverse(
+        "comments:thread", kwargs={"book": chapter.book.slug, "chapter": chapter.slug, "pid": pid}
+    )
+    response = client.post(url, {"body": "Still here"})
+    assert response.status_code == 302
+    assert Comment.objects.get().body == "Still here"
+    assert "Still here" in client.get(url).text
+
+
+def test_a_redis_url_gives_the_fail_soft_cache():
+    result = run_manage(
+        "shell",
+        "-c",
+        "from django.core.cache import caches; c = caches['default']; "
+        "print(type(c).__name__, c.get('k', 'miss'))",
+        REDIS_URL=CLOSED,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-2:] == ["FailSoftRedisCache", "miss"]

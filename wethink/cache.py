@@ -1,0 +1,96 @@
+"""A Redis cache that lets the site go on when Redis is down.
+
+The cache only ever speeds things up: nothing the site promises (the comment
+limit, sessions, login throttling) is kept in it. So when Redis cannot be
+reached, a read is a miss and a write is skipped, with a warning in the log,
+instead of an error page. After a failure Redis is left alone for
+`RETRY_AFTER` seconds, so an outage costs one failed connection per process
+every few seconds rather than one per cache call.
+"""
+
+import logging
+import threading
+import time
+
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+log = logging.getLogger(__name__)
+
+UNREACHABLE = (RedisConnectionError, RedisTimeoutError)
+
+
+class FailSoftRedisCache(RedisCache):
+    """Django's RedisCache, with an unreachable Redis treated as an empty cache."""
+
+    RETRY_AFTER = 5.0
+
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._down_until = 0.0
+        self._lock = threading.Lock()
+
+    def _call(self, fallback, method, *args):
+        if time.monotonic() < self._down_until:
+            return fallback
+        try:
+            return method(*args)
+        except UNREACHABLE as error:
+            with self._lock:
+                # One warning per outage and process, not one per request.
+                if time.monotonic() >= self._down_until:
+                    log.warning(
+                        "cache: Redis unreachable (%s: %s); %s skipped, retrying in %ss",
+                        type(error).__name__,
+                        error,
+                        method.__name__,
+                        self.RETRY_AFTER,
+                    )
+                self._down_until = time.monotonic() + self.RETRY_AFTER
+            return fallback
+
+    @property
+    def is_down(self) -> bool:
+        return time.monotonic() < self._down_until
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._call(False, super().add, key, value, timeout, version)
+
+    def get(self, key, default=None, version=None):
+        return self._call(default, super().get, key, default, version)
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._call(None, super().set, key, value, timeout, version)
+
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._call(False, super().touch, key, timeout, version)
+
+    def delete(self, key, version=None):
+        return self._call(False, super().delete, key, version)
+
+    def get_many(self, keys, version=None):
+        return self._call({}, super().get_many, keys, version)
+
+    def has_key(self, key, version=None):
+        return self._call(False, super().has_key, key, version)
+
+    def incr(self, key, delta=1, version=None):
+        # Every Django cache answers a missing key with ValueError; an unreachable
+        # cache has no keys.
+        missing = object()
+        value = self._call(missing, super().incr, key, delta, version)
+        if value is missing:
+            raise ValueError(f"Key '{key}' not found: the cache is unreachable.")
+        return value
+
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        # As in Django: the keys that could not be stored.
+        return self._call(list(data), super().set_many, data, timeout, version)
+
+    def delete_many(self, keys, version=None):
+        return self._call(None, super().delete_many, keys, version)
+
+    def clear(self):
+        return self._call(False, super().clear)
