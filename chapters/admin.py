@@ -20,6 +20,7 @@ from chapters.exporting import export_epub, export_html, export_markdown
 from chapters.importing import ImportRefused, Limits, megabytes, read_zip
 from chapters.models import Book, Chapter, ChapterRevision
 from chapters.services import book_import, chapter_create, chapter_revise
+from wethink.rendering import render_chapter
 
 
 class ChapterInline(admin.TabularInline):
@@ -203,6 +204,13 @@ class ChapterAdminForm(forms.ModelForm):
         )
         widgets = {"text": forms.Textarea(attrs={"rows": 30, "cols": 100})}
 
+    def clean_text(self):
+        text = self.cleaned_data["text"]
+        # Rendered here so text the renderer refuses (lists nested too deep) is a
+        # message on the field, not an error in save_model.
+        render_chapter(text)
+        return text
+
 
 @admin.register(Chapter)
 class ChapterAdmin(VersionAdmin):
@@ -221,6 +229,10 @@ class ChapterAdmin(VersionAdmin):
     list_select_related = ("book",)
 
     def save_model(self, request, obj, form, change) -> None:
+        if "text" not in form.cleaned_data:
+            # The change list's editable position: no text, so no revision.
+            super().save_model(request, obj, form, change)
+            return
         message = form.cleaned_data.get("message") or (
             _("Edited in the admin") if change else _("First draft")
         )

@@ -14,6 +14,7 @@ from django.core.paginator import Page
 from django.urls import reverse
 
 from comments.models import Comment
+from wethink.params import MAX_INT
 
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 FRAGMENT_SPEC = "http://tools.ietf.org/rfc/rfc3987"
@@ -153,6 +154,8 @@ def _text_bodies(data: dict) -> tuple[str, str]:
                 "Only text bodies are supported: give each body as a TextualBody with a value."
             )
         types = _as_list(body.get("type"))
+        if not all(isinstance(kind, str) for kind in types):
+            raise ValidationError("A body's type must be a string or a list of strings.")
         if "value" not in body or (types and not {"TextualBody", "Text"} & set(types)):
             raise ValidationError(
                 "Only text bodies are supported: give each body as a TextualBody with a value."
@@ -173,10 +176,17 @@ def _text_bodies(data: dict) -> tuple[str, str]:
     return comment, suggestion
 
 
+def _split(url: str):
+    try:
+        return urlsplit(url)
+    except ValueError:
+        raise ValidationError(f"The URL {url[:200]!r} cannot be read.") from None
+
+
 def _source_path(source) -> str:
     if not isinstance(source, str):
         raise ValidationError("The target's source must be the chapter's URL.")
-    return urlsplit(source).path
+    return _split(source).path
 
 
 def annotation_parse(data, *, chapter_path: str) -> ParsedAnnotation:
@@ -195,13 +205,13 @@ def annotation_parse(data, *, chapter_path: str) -> ParsedAnnotation:
     pid = quote = prefix = ""
     reply_to = None
     if isinstance(target, str):
-        parts = urlsplit(target)
+        parts = _split(target)
         if parts.path == chapter_path:
             found = PID_FRAGMENT.match(parts.fragment or "")
             if not found:
                 raise ValidationError("A target URL must end with #p-<pid> to name a paragraph.")
             pid = found.group(1)
-        elif re.fullmatch(r"c\d+", parts.fragment or ""):
+        elif re.fullmatch(r"c[0-9]{1,18}", parts.fragment or ""):
             reply_to = parts.fragment[1:]
         else:
             raise ValidationError("The target is neither this chapter nor one of its comments.")
@@ -232,7 +242,9 @@ def annotation_parse(data, *, chapter_path: str) -> ParsedAnnotation:
     else:
         raise ValidationError("The target must be a URL or an object with a source.")
     revision = data.get("wethink:revision")
-    if revision is not None and (not isinstance(revision, int) or revision < 1):
+    if revision is not None and (
+        isinstance(revision, bool) or not isinstance(revision, int) or not 1 <= revision <= MAX_INT
+    ):
         raise ValidationError("wethink:revision must be a revision number.")
     return ParsedAnnotation(body, suggestion, pid or None, quote, prefix, reply_to, revision)
 

@@ -7,7 +7,13 @@ JSON with a 4xx and a message saying what is wrong; nothing is written then.
 
 import json
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import (
+    BadRequest,
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    ValidationError,
+)
 from django.core.paginator import EmptyPage, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
@@ -26,10 +32,13 @@ from comments.annotations import (
     chapter_path,
 )
 from comments.models import Comment
+from wethink.params import MAX_INT, BadParameter, int_param
 
 LD_JSON = 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"'
 PAGE_SIZE = 100
 MAX_BODY_BYTES = 64 * 1024
+# How deep arrays and objects may nest in a posted annotation; a real one needs 5.
+MAX_JSON_DEPTH = 20
 
 
 def _json(
@@ -62,10 +71,45 @@ def api_view(view):
             return _error("Not found.", 404)
         except PermissionDenied as error:
             return _error(str(error) or "Not allowed.", 403)
+        except RequestDataTooBig:
+            return _error(f"The request is larger than {MAX_BODY_BYTES // 1024} KB.", 413)
+        except BadParameter as error:
+            return _error(str(error), 400)
+        except (BadRequest, SuspiciousOperation):
+            return _error("The request cannot be read.", 400)
 
     wrapped.__name__ = view.__name__
     wrapped.__doc__ = view.__doc__
     return csrf_exempt(wrapped)
+
+
+def _not_allowed(message: str, allow: str) -> JsonResponse:
+    response = _error(message, 405)
+    response["Allow"] = allow
+    return response
+
+
+def _json_check(data, depth: int = 0) -> None:
+    """Refuse JSON nested too deep, strings no text may hold (NUL, lone
+    surrogates) and integers beyond any id, wherever they are in the document."""
+    if depth > MAX_JSON_DEPTH:
+        raise ValidationError(f"The JSON nests deeper than {MAX_JSON_DEPTH} levels.")
+    if isinstance(data, str):
+        if "\x00" in data:
+            raise ValidationError("The JSON contains a NUL character, which no text may hold.")
+        try:
+            data.encode()
+        except UnicodeEncodeError:
+            raise ValidationError("The JSON contains a lone surrogate (\\ud800-\\udfff).") from None
+    elif isinstance(data, int) and not isinstance(data, bool) and abs(data) > MAX_INT:
+        raise ValidationError(f"The number {data} is too large.")
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            _json_check(key, depth + 1)
+            _json_check(value, depth + 1)
+    elif isinstance(data, list):
+        for value in data:
+            _json_check(value, depth + 1)
 
 
 def _reader(request: HttpRequest):
@@ -107,17 +151,15 @@ def _page_json(request: HttpRequest, page, base_url: str) -> dict:
 
 
 def _page(request: HttpRequest, queryset, base_url: str) -> JsonResponse:
-    raw = request.GET.get("page", "1")
-    if not raw.isdigit() or int(raw) < 1:
-        return _error("page must be a positive whole number.", 400)
+    number = int_param(request.GET, "page", default=1, minimum=1)
     paginator = Paginator(queryset, PAGE_SIZE)
     try:
-        page = paginator.page(int(raw))
+        page = paginator.page(number)
     except EmptyPage:
-        if int(raw) == 1:
+        if number == 1:
             page = paginator.page(1)
         else:
-            return _error(f"There is no page {raw}; the last is {paginator.num_pages}.", 404)
+            return _error(f"There is no page {number}; the last is {paginator.num_pages}.", 404)
     return _json(_page_json(request, page, base_url))
 
 
@@ -125,6 +167,8 @@ def _page(request: HttpRequest, queryset, base_url: str) -> JsonResponse:
 def book_collection(request: HttpRequest, book: str) -> HttpResponse:
     """Every visible comment of a book as one AnnotationCollection (the first page
     embedded, the rest linked), offered as a download."""
+    if request.method not in {"GET", "HEAD"}:
+        return _not_allowed("Use GET to download the collection.", "GET, HEAD")
     user, refused = _reader(request)
     if refused:
         return refused
@@ -148,8 +192,10 @@ def book_collection(request: HttpRequest, book: str) -> HttpResponse:
 
 @api_view
 def book_annotations(request: HttpRequest, book: str) -> HttpResponse:
-    if request.method != "GET":
-        return _error("Use GET; comments are created on a chapter's annotations.", 405)
+    if request.method not in {"GET", "HEAD"}:
+        return _not_allowed(
+            "Use GET; comments are created on a chapter's annotations.", "GET, HEAD"
+        )
     user, refused = _reader(request)
     if refused:
         return refused
@@ -166,14 +212,16 @@ def chapter_annotations(request: HttpRequest, book: str, chapter: str) -> HttpRe
     found = chapter_selectors.chapter_get_for_reader(user=user, book=book, chapter=chapter)
     if request.method == "POST":
         return _create(request, user, found)
-    if request.method != "GET":
-        return _error("Use GET to read annotations or POST to create one.", 405)
+    if request.method not in {"GET", "HEAD"}:
+        return _not_allowed("Use GET to read annotations or POST to create one.", "GET, POST")
     base = reverse("comments:api_chapter_annotations", kwargs={"book": book, "chapter": chapter})
     return _page(request, _comments(user, found.book).filter(chapter=found), base)
 
 
 @api_view
 def chapter_blocks(request: HttpRequest, book: str, chapter: str) -> HttpResponse:
+    if request.method not in {"GET", "HEAD"}:
+        return _not_allowed("Use GET to read a chapter's blocks.", "GET, HEAD")
     user, refused = _reader(request)
     if refused:
         return refused
@@ -189,13 +237,18 @@ def chapter_blocks(request: HttpRequest, book: str, chapter: str) -> HttpRespons
 def _create(request: HttpRequest, user, chapter) -> HttpResponse:
     if not user.is_authenticated:
         return _error("Log in, or send Authorization: Token <key>.", 401)
-    if len(request.body) > MAX_BODY_BYTES:
+    # The declared length is checked first, so an oversized body is never read.
+    declared = int_param(request.META, "CONTENT_LENGTH", default=0)
+    if declared > MAX_BODY_BYTES or len(request.body) > MAX_BODY_BYTES:
         return _error(f"The annotation is larger than {MAX_BODY_BYTES // 1024} KB.", 413)
     try:
         data = json.loads(request.body or b"")
     except (ValueError, UnicodeDecodeError) as error:
         return _error(f"The body is not valid JSON: {error}", 400)
+    except RecursionError:
+        return _error(f"The JSON nests deeper than {MAX_JSON_DEPTH} levels.", 400)
     try:
+        _json_check(data)
         parsed = annotation_parse(data, chapter_path=chapter_path(chapter))
         comment = _write(user, chapter, parsed)
     except services.RateLimited as error:

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -16,6 +16,8 @@ from chapters.models import Book
 from comments import folding, selectors, services
 from comments.models import Comment
 from comments.queue import QueueFilters, feedback_queue
+from wethink.errors import error_response
+from wethink.params import BadParameter, int_list, int_param, int_value
 from wethink.rendering import render_chapter
 
 
@@ -31,7 +33,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     try:
         filters = QueueFilters.from_query(request.GET)
     except ValidationError as error:
-        return HttpResponseBadRequest(" ".join(error.messages))
+        return error_response(request, 400, " ".join(error.messages))
     found = feedback_queue(user=request.user, filters=filters)
     query = request.GET.copy()
     query.pop("page", None)
@@ -57,22 +59,15 @@ def decide(request: HttpRequest) -> HttpResponse:
     one = request.POST.get("one", "")
     if one:
         word, _sep, pk = one.partition(":")
-        picked = [pk]
+        picked = [int_value(pk, name="one", minimum=1)]
         reason = request.POST.get(f"reason-{pk}", "") or request.POST.get("reason", "")
     else:
         word = request.POST.get("decision", "")
-        picked = request.POST.getlist("ids")
+        picked = int_list(request.POST, "ids")
         reason = request.POST.get("reason", "")
     chosen = decision.get(word)
     # Each item carries its near-duplicates, so one decision settles the group.
-    ids = sorted(
-        {
-            int(i)
-            for pk in picked
-            for i in (request.POST.getlist(f"group-{pk}") or [pk])
-            if str(i).isdigit()
-        }
-    )
+    ids = sorted({i for pk in picked for i in (int_list(request.POST, f"group-{pk}") or [pk])})
     if chosen is None or not ids:
         messages.error(request, _("Choose some feedback and a decision."))
         return redirect(back)
@@ -110,6 +105,14 @@ def attach(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(_back(request, reverse("comments:feedback")))
 
 
+def _preview(text: str) -> dict:
+    """The preview's blocks, or why the text cannot be rendered."""
+    try:
+        return {"preview": render_chapter(text)}
+    except ValidationError as error:
+        return {"preview": [], "preview_error": " ".join(error.messages)}
+
+
 def _fold_context(request, chapter, *, text, base, message, folded, applications=()):
     candidates = folding.fold_candidates(chapter)
     current = folding.current_block_texts(chapter)
@@ -127,7 +130,7 @@ def _fold_context(request, chapter, *, text, base, message, folded, applications
         "folded": set(folded),
         "candidates": candidates,
         "applications": list(applications),
-        "preview": render_chapter(text),
+        **_preview(text),
     }
 
 
@@ -150,19 +153,31 @@ def fold(request: HttpRequest, book: str, chapter: str) -> HttpResponse:
         return render(request, "comments/fold.html", context)
     text = request.POST.get("text", "")
     message = request.POST.get("message", "")
-    try:
-        base = int(request.POST.get("base", ""))
-    except ValueError:
-        return HttpResponseBadRequest(_("The form lost the revision it was based on."))
-    folded = [int(i) for i in request.POST.getlist("folded") if i.isdigit()]
+    base = int_param(request.POST, "base", minimum=1)
+    if base is None:
+        return error_response(request, 400, _("The form lost the revision it was based on."))
+    folded = int_list(request.POST, "folded")
     action = request.POST.get("action", "save")
     if action.startswith("apply"):
         wanted = {c.pk: c for c in folding.fold_candidates(found)}
-        ids = list(wanted) if action == "apply-all" else [int(action.split(":")[-1] or 0)]
+        if action == "apply-all":
+            ids = list(wanted)
+        else:
+            word, _sep, pk = action.partition(":")
+            if word != "apply":
+                raise BadParameter(_("“action” must be save, apply-all or apply:<id>."))
+            ids = [int_value(pk, name="action", minimum=1)]
         chosen = [wanted[i] for i in ids if i in wanted and wanted[i].suggestion]
-        result = folding.suggestions_apply(
-            text=text, comments=chosen, current_texts=folding.current_block_texts(found)
-        )
+        try:
+            result = folding.suggestions_apply(
+                text=text, comments=chosen, current_texts=folding.current_block_texts(found)
+            )
+        except ValidationError as error:
+            context = _fold_context(
+                request, found, text=text, base=base, message=message, folded=folded
+            )
+            context["error"] = " ".join(error.messages)
+            return render(request, "comments/fold.html", context, status=400)
         folded = sorted(set(folded) | set(result.applied_ids()))
         picked = [c for c in wanted.values() if c.pk in folded]
         context = _fold_context(
@@ -224,7 +239,7 @@ def fold_preview(request: HttpRequest, book: str, chapter: str) -> HttpResponse:
     return render(
         request,
         "comments/fold.html#preview",
-        {"preview": render_chapter(request.POST.get("text", ""))},
+        _preview(request.POST.get("text", "")),
     )
 
 

@@ -14,6 +14,7 @@ from rapidfuzz import fuzz, process
 
 from chapters.models import Block, Book, Chapter
 from comments.models import Comment
+from wethink.params import BadParameter, int_param
 
 PAGE_SIZE = 25
 KINDS = {"comment", "suggestion", "passage"}
@@ -66,9 +67,9 @@ class QueueFilters:
         if found.sort not in SORTS:
             problems.append(_("Unknown sort “%(v)s”.") % {"v": found.sort})
         try:
-            found.page = max(1, int(params.get("page", "1") or "1"))
-        except ValueError:
-            problems.append(_("The page must be a number."))
+            found.page = int_param(params, "page", default=1, minimum=1)
+        except BadParameter as error:
+            problems.append(str(error))
         if problems:
             raise ValidationError(problems)
         return found

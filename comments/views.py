@@ -12,6 +12,7 @@ from chapters.models import Block, Chapter, ChapterRevision
 from comments import selectors, services
 from comments.forms import CommentForm, EditForm, FlagForm, ModerateForm, ReplyForm
 from comments.models import Comment
+from wethink.params import int_param
 
 THREAD_TEMPLATE = "comments/thread.html"
 
@@ -39,13 +40,7 @@ def _thread_block(chapter: Chapter, pid: str, number: int | None) -> tuple[Block
 
 
 def _revision_number(request: HttpRequest) -> int | None:
-    raw = request.GET.get("r")
-    if not raw:
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise Http404 from None
+    return int_param(request.GET, "r", minimum=1)
 
 
 def render_thread(
@@ -62,7 +57,9 @@ def render_thread(
     number = number or _revision_number(request)
     block, in_current = _thread_block(chapter, pid, number)
     sort = request.GET.get("sort", "oldest")
-    reply_to = request.POST.get("reply_to") or request.GET.get("reply")
+    reply_to = int_param(request.POST, "reply_to", minimum=1) or int_param(
+        request.GET, "reply", minimum=1
+    )
     comments = selectors.thread_comments(user=request.user, chapter=chapter, pid=pid, sort=sort)
     context = {
         "book": chapter.book,
@@ -76,7 +73,7 @@ def render_thread(
         "sort": sort,
         "form": form or CommentForm(initial={"revision": block.revision.number}),
         "reply_form": reply_form or ReplyForm(),
-        "reply_to": int(reply_to) if reply_to and reply_to.isdigit() else None,
+        "reply_to": reply_to,
         "error": error,
         "is_editor": chapter.book.is_editor(request.user),
         "closed_reason": services.comments_closed_reason(chapter),

@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 
 import markdown
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from markdown.extensions.fenced_code import FencedCodeExtension
 from markdown.extensions.footnotes import FootnoteExtension
 from markdown.extensions.nl2br import Nl2BrExtension
@@ -42,6 +44,14 @@ from markdown.treeprocessors import Treeprocessor
 from markdown.util import ETX, HTML_PLACEHOLDER_RE, STX
 
 from wethink.sanitize import sanitize_html
+
+# How deeply lists and block quotes may nest. Python-Markdown recurses once per
+# level and fails at a few hundred; no prose needs more than a handful.
+MAX_NESTING = 32
+
+# The list markers and quote signs at the start of a line, each one a level.
+_NESTING_MARKERS = re.compile(r"(?:[ \t]*(?:[-*+]|[0-9]{1,9}[.)]|>)(?=[ \t>]|$))+")
+_MARKER = re.compile(r"[-*+>]|[0-9]{1,9}[.)]")
 
 BLOCK_KINDS: tuple[str, ...] = (
     "paragraph",
@@ -261,6 +271,33 @@ def html_text(html: str) -> str:
     return _WHITESPACE.sub(" ", "".join(extractor.parts)).strip()
 
 
+def _too_deep() -> ValidationError:
+    return ValidationError(
+        _("Lists and quotes nest more than %(n)s levels deep; flatten them and try again.")
+        % {"n": MAX_NESTING},
+        code="too_deep",
+    )
+
+
+def nesting_check(markdown_text: str) -> None:
+    """Refuse text whose lists or block quotes nest deeper than MAX_NESTING by the
+    markers opening one line (`- - - x`, `> > x`). Nesting by indentation is left
+    to `_convert`: deep indentation is ordinary in code blocks."""
+    for line in markdown_text.splitlines():
+        opening = _NESTING_MARKERS.match(line)
+        if opening and len(_MARKER.findall(opening.group())) > MAX_NESTING:
+            raise _too_deep()
+
+
+def _convert(md: markdown.Markdown, markdown_text: str) -> str:
+    """`md.convert`, with a recursion past Python's limit (nesting the check did not
+    foresee) reported as too deep rather than as a server error."""
+    try:
+        return md.convert(markdown_text)
+    except RecursionError:
+        raise _too_deep() from None
+
+
 def render_chapter(markdown_text: str) -> list[RenderedBlock]:
     """Render a chapter's Markdown into its commentable blocks, in reading order.
 
@@ -272,10 +309,11 @@ def render_chapter(markdown_text: str) -> list[RenderedBlock]:
     """
     if not markdown_text.strip():
         return []
+    nesting_check(markdown_text)
     # A fresh instance per call: footnotes, toc ids and the HTML stash are
     # per-document state, and nothing is shared between threads.
     md, splitter = _chapter_markdown()
-    output = md.convert(markdown_text)
+    output = _convert(md, markdown_text)
     pieces = output.split(_BLOCK_BOUNDARY)
     # The text after the last boundary is whitespace only.
     if len(pieces) != len(splitter.kinds) + 1 or pieces[-1].strip():
@@ -317,4 +355,5 @@ def render_comment(markdown_text: str) -> str:
     """
     if not markdown_text.strip():
         return ""
-    return sanitize_html(_comment_markdown().convert(markdown_text), profile="comment")
+    nesting_check(markdown_text)
+    return sanitize_html(_convert(_comment_markdown(), markdown_text), profile="comment")

@@ -11,3 +11,9 @@ urlpatterns = [
     path("", include("comments.urls")),
     path("", include("chapters.urls")),
 ]
+
+# Error pages in the site's design, and JSON under /api/ (wethink.errors).
+handler400 = "wethink.errors.bad_request"
+handler403 = "wethink.errors.permission_denied"
+handler404 = "wethink.errors.page_not_found"
+handler500 = "wethink.errors.server_error"
