@@ -24,6 +24,17 @@ from chapters.anchoring import Alignment, Anchor, align_book
 DATA = Path(__file__).resolve().parents[2] / "shared" / "testdata" / "hgbook"
 
 
+def data_missing() -> str | None:
+    """Why the hgbook benchmarks cannot run here, or None when the data is there."""
+    if (DATA / "v0" / "paragraphs.json").exists() and (DATA / "v1" / "paragraphs.json").exists():
+        return None
+    return (
+        "hgbook benchmark skipped: ../shared/testdata/hgbook (two drafts of the book, "
+        "v0/ and v1/) is not beside the repository. It comes with the project's shared "
+        "test data; a clone of the project alone has none."
+    )
+
+
 class Entry(TypedDict):
     id: str | None
     chapter: str
@@ -218,6 +229,9 @@ def _row(label: str, tally: Tally, right: str = "right") -> str:
 
 
 def main() -> None:
+    if missing := data_missing():
+        print(missing)
+        return
     v0 = load_draft(DATA / "v0")
     v1 = load_draft(DATA / "v1")
     started = time.perf_counter()
