@@ -12,14 +12,24 @@ from django.db import transaction
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from reversion.admin import VersionAdmin
 
 from chapters.backup import book_backup
+from chapters.diffing import words_diff
 from chapters.exporting import export_epub, export_html, export_markdown
 from chapters.importing import ImportRefused, Limits, megabytes, read_zip
 from chapters.models import Book, Chapter, ChapterRevision
-from chapters.services import book_import, chapter_create, chapter_revise
+from chapters.services import (
+    RevisionConflict,
+    book_import,
+    chapter_create,
+    chapter_revise,
+    chapters_lock,
+    revision_base_check,
+    text_normalize,
+)
 from wethink.rendering import render_chapter
 
 
@@ -188,6 +198,9 @@ class ChapterAdminForm(forms.ModelForm):
         max_length=500,
         help_text=_("Say what changed; shown in the chapter's history."),
     )
+    # The revision the text in the form was read from: a save based on an older
+    # one than the newest is refused instead of undoing the newer one.
+    base_revision = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
     class Meta:
         model = Chapter
@@ -203,6 +216,65 @@ class ChapterAdminForm(forms.ModelForm):
             "message",
         )
         widgets = {"text": forms.Textarea(attrs={"rows": 30, "cols": 100})}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None and "base_revision" in self.fields:
+            # Read from the revisions: in the admin's recover view the instance
+            # carries an old version's fields, revision number included.
+            self.fields["base_revision"].initial = (
+                ChapterRevision.objects.filter(chapter=self.instance)
+                .order_by("-number")
+                .values_list("number", flat=True)
+                .first()
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is None or "text" not in cleaned or "base_revision" not in self.fields:
+            return cleaned
+        base = cleaned.get("base_revision")
+        if base is None:
+            raise ValidationError(
+                _("The form lost the revision it was based on: open the chapter again.")
+            )
+        # The admin saves inside the request's transaction: locked here, the row
+        # stays locked until save_model has made the revision, so the check holds.
+        if transaction.get_connection().in_atomic_block:
+            chapters_lock(chapters=[self.instance])
+        try:
+            revision_base_check(chapter=self.instance, base=base)
+        except RevisionConflict as conflict:
+            self._conflict(conflict, base=base, text=cleaned["text"])
+        return cleaned
+
+    def _conflict(self, conflict: RevisionConflict, *, base: int, text: str) -> None:
+        """The refusal as an error on the text, with what differs from the newer
+        revision; the form is then based on it, so saving again is a decision."""
+        newer = conflict.newer
+        if newer is None:
+            self.add_error(None, conflict)
+            return
+        who = newer.editor.get_username() if newer.editor else _("someone")
+        self.add_error(
+            "text",
+            ValidationError(
+                format_html(
+                    '{}<div class="conflict-diff">{}</div>',
+                    _(
+                        "%(who)s saved revision %(newer)s after this form was opened on "
+                        "revision %(base)s. Nothing was saved and your text is kept below. "
+                        "From revision %(newer)s to your text:"
+                    )
+                    % {"who": who, "newer": newer.number, "base": base},
+                    words_diff(newer.text, text_normalize(text)),
+                ),
+                code="conflict",
+            ),
+        )
+        data = self.data.copy()
+        data[self.add_prefix("base_revision")] = str(newer.number)
+        self.data = data
 
     def clean_text(self):
         text = self.cleaned_data["text"]
@@ -244,6 +316,7 @@ class ChapterAdmin(VersionAdmin):
                     title=form.cleaned_data["title"],
                     editor=request.user,
                     message=message,
+                    base_revision=form.cleaned_data.get("base_revision"),
                 )
             if revision is not None:
                 self.message_user(

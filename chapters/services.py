@@ -5,19 +5,20 @@ Markdown once, maps the paragraph ids from the previous revision, stores the
 blocks and records a django-reversion revision, all in one transaction.
 """
 
+import dataclasses
 import secrets
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 import reversion
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F, Max
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from chapters.anchoring import Anchor, align_book
+from chapters.anchoring import Alignment, Anchor, align_book
 from chapters.models import Block, Book, Chapter, ChapterRevision
 from chapters.signals import chapters_revised
 from wethink.rendering import RenderedBlock, render_chapter
@@ -51,12 +52,77 @@ def text_normalize(text: str) -> str:
 
 @dataclass(frozen=True)
 class ChapterChange:
+    """One chapter's new text.
+
+    `base_revision` is the revision number the text was written against: when the
+    chapter has a newer one, the change is refused (RevisionConflict) instead of
+    silently undoing it. `pid_hints` maps an old pid to the plain text its block
+    was given (an applied suggestion): the block with that text keeps the pid,
+    whatever the similarity of the old and new wording.
+    """
+
     chapter: Chapter
     text: str
     title: str | None = None
+    base_revision: int | None = None
+    pid_hints: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "text", text_normalize(self.text))
+
+
+class RevisionConflict(ValidationError):
+    """A change based on an older revision than the chapter's newest: refused, so
+    that what was saved meanwhile is never overwritten.
+
+    A ValidationError, so that any door that reports validation errors reports
+    this one too; the doors that can show the difference catch it first.
+    `newer` is the newest revision, or None when the race was only detected by the
+    database (the transaction is then lost and the caller reads it afterwards).
+    """
+
+    def __init__(self, *, chapter: Chapter, base: int | None, newer: ChapterRevision | None):
+        if newer is not None:
+            message = _(
+                "Revision %(newer)s of “%(title)s” was saved after revision %(base)s, "
+                "which this change started from. Nothing was saved."
+            ) % {"newer": newer.number, "title": chapter.title, "base": base}
+        else:
+            message = _(
+                "Another revision of “%(title)s” was saved at the same moment. Nothing was saved."
+            ) % {"title": chapter.title}
+        super().__init__(message, code="conflict")
+        self.chapter = chapter
+        self.base = base
+        self.newer = newer
+
+
+def revision_base_check(*, chapter: Chapter, base: int | None) -> ChapterRevision | None:
+    """Raise RevisionConflict when `chapter` has a revision newer than `base`.
+
+    Meaningful only with the chapter row locked (`chapters_revise` locks it; a
+    caller that validates before revising locks it first). Returns the newest
+    revision."""
+    latest = _latest_revision(chapter)
+    if base is not None and (latest.number if latest is not None else 0) != base:
+        raise RevisionConflict(chapter=chapter, base=base, newer=latest)
+    return latest
+
+
+def chapters_lock(*, chapters: Iterable[Chapter]) -> None:
+    """Lock the chapters' rows until the transaction ends, always in pk order, so
+    that two writers locking several chapters cannot deadlock.
+
+    FOR NO KEY UPDATE: it serialises revisions of a chapter while comments (which
+    only need the row to exist) can still be written meanwhile."""
+    ids = sorted({chapter.pk for chapter in chapters if chapter.pk is not None})
+    if ids:
+        list(
+            Chapter.objects.select_for_update(no_key=True)
+            .filter(pk__in=ids)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
 
 
 def _latest_revision(chapter: Chapter) -> ChapterRevision | None:
@@ -95,7 +161,18 @@ def _restored_pids(
     ]
 
 
-@transaction.atomic
+def _race(error: Exception) -> bool:
+    """A database error that only a concurrent save can cause: a second revision
+    with the same number, or a deadlock."""
+    cause = error.__cause__
+    code = getattr(cause, "pgcode", None) or getattr(cause, "sqlstate", None)
+    if isinstance(error, IntegrityError):
+        return "chapter_revision_unique_number" in str(error) or (
+            code == "23505" and "number" in str(error)
+        )
+    return code == "40P01"
+
+
 def chapters_revise(
     *,
     changes: Sequence[ChapterChange],
@@ -105,36 +182,101 @@ def chapters_revise(
 ) -> list[ChapterRevision]:
     """Make a new revision of each changed chapter of one book, together.
 
-    Chapters whose text and title are unchanged get no revision. Blocks keep
-    their pid across the revision (see `chapters.anchoring`), also when they
-    moved between the chapters revised together. Returns the new revisions.
-    The caller checks permissions.
+    The chapters' rows are locked first (in pk order); a change whose
+    `base_revision` is not the chapter's newest revision is refused with
+    RevisionConflict, before anything is written. Chapters whose text and title
+    are unchanged get no revision. Blocks keep their pid across the revision (see
+    `chapters.anchoring`, and `ChapterChange.pid_hints`), also when they moved
+    between the chapters revised together. Returns the new revisions. The caller
+    checks permissions.
+
+    A race the locks should make impossible (the same revision number twice, a
+    deadlock) is still reported as RevisionConflict, never as a server error.
     """
+    try:
+        return _chapters_revise(
+            changes=changes, editor=editor, message=message, restored_from=restored_from
+        )
+    except (IntegrityError, OperationalError) as error:
+        if not _race(error):
+            raise
+        change = changes[0]
+        raise RevisionConflict(
+            chapter=change.chapter, base=change.base_revision, newer=None
+        ) from error
+
+
+def _hints_apply(
+    alignments: Mapping[int, Alignment], chapter_pk: int, hints: Mapping[str, str], texts: list[str]
+) -> None:
+    """A hinted block is the one whose text is exactly the hinted text; it takes the
+    hinted pid over whatever `align` inferred. A hinted text found in no block, or
+    in several, leaves `align`'s result (already computed on the hinted text)."""
+    alignment = alignments[chapter_pk]
+    keys = [" ".join(text.split()) for text in texts]
+    for pid, text in hints.items():
+        found = [i for i, key in enumerate(keys) if key == " ".join(text.split())]
+        if len(found) != 1 or alignment.pids[found[0]] == pid:
+            continue
+        for other in alignments.values():
+            other.pids[:] = [None if p == pid else p for p in other.pids]
+            other.merged.pop(pid, None)
+        alignment.pids[found[0]] = pid
+        alignment.split_from.pop(found[0], None)
+
+
+@transaction.atomic
+def _chapters_revise(
+    *,
+    changes: Sequence[ChapterChange],
+    editor: AbstractBaseUser | None,
+    message: str,
+    restored_from: int | None,
+) -> list[ChapterRevision]:
     if not changes:
         return []
     book = changes[0].chapter.book
     if any(change.chapter.book_id != book.pk for change in changes):
         raise ValueError("chapters_revise takes chapters of one book at a time.")
+    chapters_lock(chapters=[change.chapter for change in changes])
 
     pending: list[tuple[ChapterChange, list[RenderedBlock], ChapterRevision | None]] = []
     for change in changes:
         chapter = change.chapter
         title = change.title if change.title is not None else chapter.title
-        latest = _latest_revision(chapter)
+        latest = revision_base_check(chapter=chapter, base=change.base_revision)
         if latest is not None and latest.text == change.text and latest.title == title:
             continue
         pending.append(
-            (ChapterChange(chapter, change.text, title), render_chapter(change.text), latest)
+            (dataclasses.replace(change, title=title), render_chapter(change.text), latest)
         )
     if not pending:
         return []
 
+    anchors: dict[int, list[Anchor]] = {}
+    hints: dict[int, dict[str, str]] = {}
+    for change, _blocks, latest in pending:
+        old = _anchors(latest)
+        known = {anchor.pid for anchor in old}
+        # Only pids of the chapter's newest revision can be hinted.
+        hints[change.chapter.pk] = {
+            pid: text for pid, text in change.pid_hints.items() if pid in known
+        }
+        # Aligned as if the hinted paragraph already read as it was made to read.
+        anchors[change.chapter.pk] = [
+            Anchor(anchor.pid, hints[change.chapter.pk].get(anchor.pid, anchor.text))
+            for anchor in old
+        ]
     alignments = align_book(
         {
-            change.chapter.pk: (_anchors(latest), [b.text for b in blocks])
+            change.chapter.pk: (anchors[change.chapter.pk], [b.text for b in blocks])
             for change, blocks, latest in pending
         }
     )
+    for change, blocks, _latest in pending:
+        _hints_apply(
+            alignments, change.chapter.pk, hints[change.chapter.pk], [b.text for b in blocks]
+        )
     taken = book_pids_used(book=book)
     revisions = []
     with reversion.create_revision():
@@ -212,15 +354,21 @@ def chapter_revise(
     editor: AbstractBaseUser | None,
     message: str,
     title: str | None = None,
+    base_revision: int | None = None,
+    pid_hints: Mapping[str, str] | None = None,
 ) -> ChapterRevision | None:
     """Make a new revision of one chapter; None when text and title are unchanged.
 
     Also saves the chapter's other fields as they are on the instance (position,
     status, slug), so the admin can save a chapter through this one function.
+    Refused with RevisionConflict when `base_revision` is given and is not the
+    newest revision.
     """
     with transaction.atomic():
         revisions = chapters_revise(
-            changes=[ChapterChange(chapter, text, title)], editor=editor, message=message
+            changes=[ChapterChange(chapter, text, title, base_revision, dict(pid_hints or {}))],
+            editor=editor,
+            message=message,
         )
         if not revisions:
             chapter.full_clean(exclude=["current_revision"])
@@ -264,25 +412,35 @@ def chapter_create(
 
 @transaction.atomic
 def chapter_restore(
-    *, chapter: Chapter, number: int, editor: AbstractBaseUser | None
+    *,
+    chapter: Chapter,
+    number: int,
+    editor: AbstractBaseUser | None,
+    base_revision: int | None = None,
 ) -> ChapterRevision:
     """Make revision `number` the newest revision again; history is never rewritten.
 
     Blocks that come back keep the pids they had in that revision, so comments made
-    on them there find them again.
+    on them there find them again. `base_revision` is the revision the editor saw
+    as current when choosing to restore: if another was saved since, the restore
+    is refused with RevisionConflict.
     """
+    # Locked and checked before the other refusals, so that of two restores the
+    # second is told about the first rather than about its own text.
+    chapters_lock(chapters=[chapter])
+    latest = revision_base_check(chapter=chapter, base=base_revision)
     try:
         old = chapter.revisions.get(number=number)
     except ChapterRevision.DoesNotExist:
         raise ValidationError(
             _("Revision %(number)s does not exist.") % {"number": number}
         ) from None
-    if old.pk == chapter.current_revision_id:
+    if latest is not None and old.pk == latest.pk:
         raise ValidationError(
             _("Revision %(number)s is already the current one.") % {"number": number}
         )
     revisions = chapters_revise(
-        changes=[ChapterChange(chapter, old.text, old.title)],
+        changes=[ChapterChange(chapter, old.text, old.title, base_revision)],
         editor=editor,
         message=_("Restored revision %(number)s") % {"number": number},
         restored_from=number,
@@ -339,8 +497,13 @@ def book_import(
     existing = {
         chapter.slug: chapter for chapter in book.chapters.select_related("current_revision")
     }
+    # What was read above is the base of every change below: a chapter revised
+    # meanwhile makes the import a conflict, not an undo. Locked in pk order
+    # before the first write, so two imports cannot deadlock.
+    chapters_lock(chapters=existing.values())
     changes = []
     created = set()
+    in_order = []
     for position, imported in enumerate(files, start=1):
         chapter = existing.get(imported.slug)
         if chapter is None:
@@ -355,7 +518,21 @@ def book_import(
             if chapter.status == Chapter.Status.ARCHIVED:
                 chapter.status = Chapter.Status.PUBLISHED
             chapter.save(update_fields=["position", "status"])
-        changes.append(ChapterChange(chapter, imported.text, imported.title))
+        in_order.append(chapter)
+        change = ChapterChange(
+            chapter,
+            imported.text,
+            imported.title,
+            None if chapter.pk in created else chapter.revision,
+        )
+        if change.base_revision is not None and (change.text, change.title) == (
+            chapter.text,
+            chapter.title,
+        ):
+            # The file is the text that was read: nothing to import, whatever was
+            # saved since.
+            continue
+        changes.append(change)
 
     revisions = {
         revision.chapter_id: revision
@@ -364,8 +541,7 @@ def book_import(
         )
     }
     outcomes = []
-    for change in changes:
-        chapter = change.chapter
+    for chapter in in_order:
         revision = revisions.get(chapter.pk)
         if chapter.pk in created:
             action = "new"

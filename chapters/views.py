@@ -10,9 +10,10 @@ from django.views.decorators.http import require_POST
 from chapters import selectors
 from chapters.diffing import fold_unchanged, revisions_diff
 from chapters.search import book_search
-from chapters.services import chapter_restore
+from chapters.services import RevisionConflict, chapter_restore
 from comments import selectors as comment_selectors
 from comments.services import comments_closed_reason, comments_open_until
+from wethink.params import int_param
 
 
 def book_list(request: HttpRequest) -> HttpResponse:
@@ -140,8 +141,27 @@ def chapter_restore_view(
     request: HttpRequest, book: str, chapter: str, number: int
 ) -> HttpResponse:
     found = selectors.chapter_get_for_edit(user=request.user, book=book, chapter=chapter)
+    # The revision the history page showed as current; a page without it (an
+    # older copy) is taken to be based on the chapter as it is now.
+    base = int_param(request.POST, "base", default=found.revision, minimum=1)
     try:
-        revision = chapter_restore(chapter=found, number=number, editor=request.user)
+        revision = chapter_restore(
+            chapter=found, number=number, editor=request.user, base_revision=base
+        )
+    except RevisionConflict as conflict:
+        newer = conflict.newer or found.revisions.order_by("-number").first()
+        return render(
+            request,
+            "chapters/restore_conflict.html",
+            {
+                "book": found.book,
+                "chapter": found,
+                "number": number,
+                "base": base,
+                "newer": newer,
+            },
+            status=409,
+        )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("chapters:chapter_history", book=book, chapter=chapter)

@@ -1,5 +1,7 @@
 """The editors' side: the feedback queue, decisions, folding, acknowledgements."""
 
+import json
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -113,7 +115,7 @@ def _preview(text: str) -> dict:
         return {"preview": [], "preview_error": " ".join(error.messages)}
 
 
-def _fold_context(request, chapter, *, text, base, message, folded, applications=()):
+def _fold_context(request, chapter, *, text, base, message, folded, applications=(), hints=None):
     candidates = folding.fold_candidates(chapter)
     current = folding.current_block_texts(chapter)
     for comment in candidates:
@@ -131,6 +133,7 @@ def _fold_context(request, chapter, *, text, base, message, folded, applications
         "candidates": candidates,
         "applications": list(applications),
         **_preview(text),
+        "hints": json.dumps(hints or {}, ensure_ascii=False),
     }
 
 
@@ -157,6 +160,10 @@ def fold(request: HttpRequest, book: str, chapter: str) -> HttpResponse:
     if base is None:
         return error_response(request, 400, _("The form lost the revision it was based on."))
     folded = int_list(request.POST, "folded")
+    try:
+        hints = folding.hints_parse(request.POST.get("hints", ""))
+    except ValidationError as error:
+        return error_response(request, 400, " ".join(error.messages))
     action = request.POST.get("action", "save")
     if action.startswith("apply"):
         wanted = {c.pk: c for c in folding.fold_candidates(found)}
@@ -170,11 +177,14 @@ def fold(request: HttpRequest, book: str, chapter: str) -> HttpResponse:
         chosen = [wanted[i] for i in ids if i in wanted and wanted[i].suggestion]
         try:
             result = folding.suggestions_apply(
-                text=text, comments=chosen, current_texts=folding.current_block_texts(found)
+                text=text,
+                comments=chosen,
+                current_texts=folding.current_block_texts(found),
+                hints=hints,
             )
         except ValidationError as error:
             context = _fold_context(
-                request, found, text=text, base=base, message=message, folded=folded
+                request, found, text=text, base=base, message=message, folded=folded, hints=hints
             )
             context["error"] = " ".join(error.messages)
             return render(request, "comments/fold.html", context, status=400)
@@ -188,13 +198,23 @@ def fold(request: HttpRequest, book: str, chapter: str) -> HttpResponse:
             message=folding.fold_message(picked),
             folded=folded,
             applications=result.applications,
+            hints=result.hints,
         )
         return render(request, "comments/fold.html", context)
     try:
         revision = folding.fold_save(
-            user=request.user, chapter=found, base=base, text=text, message=message, folded=folded
+            user=request.user,
+            chapter=found,
+            base=base,
+            text=text,
+            message=message,
+            folded=folded,
+            pid_hints=hints,
         )
     except folding.FoldConflict as conflict:
+        # Read after the refused transaction: a race caught by the database
+        # leaves the conflict without the newer revision.
+        newer = conflict.newer or found.revisions.order_by("-number").first()
         return render(
             request,
             "comments/fold_conflict.html",
@@ -205,14 +225,15 @@ def fold(request: HttpRequest, book: str, chapter: str) -> HttpResponse:
                 "message": message,
                 "folded": folded,
                 "base": base,
-                "newer": conflict.newer,
-                "difference": words_diff(conflict.newer.text, text),
+                "newer": newer,
+                "difference": words_diff(newer.text, text),
+                "hints": json.dumps(hints, ensure_ascii=False),
             },
             status=409,
         )
     except ValidationError as error:
         context = _fold_context(
-            request, found, text=text, base=base, message=message, folded=folded
+            request, found, text=text, base=base, message=message, folded=folded, hints=hints
         )
         context["error"] = " ".join(error.messages)
         return render(request, "comments/fold.html", context, status=400)

@@ -6,7 +6,9 @@ saw it) and replacing the block's text, or just the quoted passage. A suggestion
 whose wording has changed since it was made is never applied blindly.
 """
 
+import json
 import re
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -17,7 +19,12 @@ from django.utils.translation import gettext as _
 from rapidfuzz import fuzz
 
 from chapters.models import Block, Chapter, ChapterRevision
-from chapters.services import chapter_revise, text_normalize
+from chapters.services import (
+    RevisionConflict,
+    chapter_revise,
+    revision_base_check,
+    text_normalize,
+)
 from comments.models import Comment
 from comments.notifications import notify_decision
 from wethink.rendering import render_chapter
@@ -39,6 +46,10 @@ LOOSE = {
 # How alike the block a suggestion was made on and a block of the text must be
 # for the suggestion to be applied there.
 BLOCK_MATCH = 90
+# Bounds on the pid hints a fold form posts back: a chapter's blocks, each a
+# paragraph's text.
+HINTS_MAX = 2000
+HINT_TEXT_MAX = 100_000
 
 
 @dataclass
@@ -117,10 +128,15 @@ class Application:
 
 @dataclass
 class FoldText:
-    """The text being folded, with the suggestions applied to it so far."""
+    """The text being folded, with the suggestions applied to it so far.
+
+    `hints` maps the pid of each paragraph a suggestion was applied to to the
+    text that paragraph now has: the revision keeps the pid on it however little
+    of the old wording is left (`ChapterChange.pid_hints`)."""
 
     text: str
     applications: list[Application] = field(default_factory=list)
+    hints: dict[str, str] = field(default_factory=dict)
 
     def applied_ids(self) -> list[int]:
         return [a.comment.pk for a in self.applications if a.applied]
@@ -135,11 +151,14 @@ def suggestion_stale(comment: Comment, current_text: str | None) -> bool:
     return current_text != comment.block_text
 
 
-def _find_chunk(chunks: list[Chunk], wanted: str) -> int | None:
-    exact = [i for i, chunk in enumerate(chunks) if chunk.text == wanted]
+def _find_chunk(chunks: list[Chunk], wanted: str, skip: Collection[int] = ()) -> int | None:
+    """The chunk whose text is `wanted`, or nearly; `skip` holds chunks already
+    known to be another paragraph."""
+    free = [i for i in range(len(chunks)) if i not in skip]
+    exact = [i for i in free if chunks[i].text == wanted]
     if exact:
         return exact[0]
-    scored = [(fuzz.ratio(chunk.text, wanted), i) for i, chunk in enumerate(chunks)]
+    scored = [(fuzz.ratio(chunks[i].text, wanted), i) for i in free]
     best = max(scored, default=(0, None))
     return best[1] if best[0] >= BLOCK_MATCH else None
 
@@ -153,16 +172,26 @@ def _marker(source: str) -> str:
 
 
 def suggestions_apply(
-    *, text: str, comments: list[Comment], current_texts: dict[str, str]
+    *,
+    text: str,
+    comments: list[Comment],
+    current_texts: dict[str, str],
+    hints: Mapping[str, str] | None = None,
 ) -> FoldText:
     """Apply the suggestions of `comments` to Markdown `text`, in order.
 
     `current_texts` maps pids to the block texts of the current revision, to tell
     stale suggestions. A passage suggestion replaces the passage only; a block
     suggestion replaces the block's text and keeps its heading, list or quote
-    marker. What cannot be applied safely is reported, not guessed."""
+    marker. What cannot be applied safely is reported, not guessed.
+
+    `hints` are those of earlier applications to the same text: a paragraph a
+    suggestion already rewrote is found by its new text, so that several
+    suggestions on one paragraph all land on it, and it keeps one pid."""
     chunks = chunks_split(text)
     result = FoldText(text=text)
+    previous = dict(hints or {})
+    replaced: dict[str, int] = {}  # pid -> chunk rewritten by this call
     for comment in comments:
         if not comment.suggestion:
             result.applications.append(Application(comment, False, _("No suggested wording.")))
@@ -173,7 +202,12 @@ def suggestions_apply(
                 Application(comment, False, _("The wording has changed since; apply it by hand."))
             )
             continue
-        index = _find_chunk(chunks, current)
+        index = replaced.get(comment.pid)
+        others = {i for pid, i in replaced.items() if pid != comment.pid}
+        if index is None and comment.pid in previous:
+            index = _find_chunk(chunks, previous[comment.pid], others)
+        if index is None:
+            index = _find_chunk(chunks, current, others)
         if index is None:
             result.applications.append(
                 Application(comment, False, _("The paragraph is no longer in the text below."))
@@ -183,20 +217,42 @@ def suggestions_apply(
         if comment.quote_exact:
             source = _replace_passage(chunk.source, comment)
             if source is None:
-                result.applications.append(
-                    Application(
-                        comment,
-                        False,
-                        _("The passage has formatting inside it; apply it by hand."),
-                    )
+                reason = (
+                    _("The passage has formatting inside it; apply it by hand.")
+                    if comment.quote_exact in chunk.text
+                    else _("The passage was already changed in the text below.")
                 )
+                result.applications.append(Application(comment, False, reason))
                 continue
         else:
             source = _marker(chunk.source) + comment.suggestion.strip()
         chunks[index] = Chunk(source)
+        replaced[comment.pid] = index
         result.applications.append(Application(comment, True))
     result.text = chunks_join(chunks)
+    result.hints = {**previous, **{pid: chunks[i].text for pid, i in replaced.items()}}
     return result
+
+
+def hints_parse(raw: str) -> dict[str, str]:
+    """The pid hints a fold form carries (JSON, pid -> text); ValidationError when
+    they are not what the form wrote."""
+    if not raw.strip():
+        return {}
+    try:
+        hints = json.loads(raw)
+    except ValueError:
+        hints = None
+    if (
+        not isinstance(hints, dict)
+        or len(hints) > HINTS_MAX
+        or not all(
+            isinstance(pid, str) and isinstance(text, str) and len(text) <= HINT_TEXT_MAX
+            for pid, text in hints.items()
+        )
+    ):
+        raise ValidationError(_("The form's record of applied suggestions is damaged."))
+    return hints
 
 
 def _replace_passage(source: str, comment: Comment) -> str | None:
@@ -249,12 +305,9 @@ def fold_message(comments: list[Comment]) -> str:
     }
 
 
-class FoldConflict(Exception):
-    """Another editor saved the chapter after this editor's text was based on it."""
-
-    def __init__(self, newer: ChapterRevision):
-        super().__init__(f"revision {newer.number} was saved meanwhile")
-        self.newer = newer
+# Another editor saved the chapter after this editor's text was based on it: the
+# conflict every door that revises a chapter reports.
+FoldConflict = RevisionConflict
 
 
 @transaction.atomic
@@ -266,18 +319,26 @@ def fold_save(
     text: str,
     message: str,
     folded: list[int],
+    pid_hints: Mapping[str, str] | None = None,
 ) -> ChapterRevision:
     """Save an editor's text as a new revision, folding in accepted comments.
 
     The chapter row is locked, and if a revision newer than `base` exists the
-    save is refused with FoldConflict: nothing is overwritten. The folded
-    comments become incorporated in the new revision and their authors are told.
+    save is refused with FoldConflict: nothing is overwritten. `pid_hints`
+    (`FoldText.hints`) keep the pid of each paragraph a suggestion rewrote. The
+    folded comments become incorporated in the new revision and their authors
+    are told.
     """
-    locked = Chapter.objects.select_for_update().select_related("book").get(pk=chapter.pk)
+    # The lock `chapters_revise` takes, taken first so that the checks below see
+    # the chapter as the revision will.
+    locked = (
+        Chapter.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("book")
+        .get(pk=chapter.pk)
+    )
     if not locked.book.is_editor(user):
         raise PermissionDenied(_("Only the book's editors can revise this chapter."))
-    if locked.revision != base:
-        raise FoldConflict(locked.revisions.get(number=locked.revision))
+    revision_base_check(chapter=locked, base=base)
     message = " ".join(message.split())
     if not message:
         raise ValidationError(_("Say what changed in the revision message."))
@@ -293,7 +354,14 @@ def fold_save(
         raise ValidationError(_("Only accepted comments can be folded in."))
     if text_normalize(text) == locked.text and comments:
         raise ValidationError(_("The text is unchanged, so no comment can be folded into it."))
-    revision = chapter_revise(chapter=locked, text=text, editor=user, message=message)
+    revision = chapter_revise(
+        chapter=locked,
+        text=text,
+        editor=user,
+        message=message,
+        base_revision=base,
+        pid_hints=pid_hints,
+    )
     if revision is None:
         raise ValidationError(_("The text is unchanged: there is nothing to save."))
     now = timezone.now()

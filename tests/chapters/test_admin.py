@@ -17,6 +17,7 @@ def form_data(chapter: Chapter, **changes) -> dict:
         "comments_close_at": "",
         "text": chapter.text,
         "message": "",
+        "base_revision": chapter.revision,
     }
     data.update(changes)
     return data
@@ -80,7 +81,10 @@ def test_recovering_an_old_version_in_the_admin_goes_through_the_service(client,
     assert chapter.revision == 2
     first = Version.objects.get_for_object(chapter).order_by("pk").first()
     url = reverse("admin:chapters_chapter_revision", args=[chapter.pk, first.pk])
-    assert client.get(url).status_code == 200
+    page = client.get(url)
+    assert page.status_code == 200
+    # The old version's fields are shown, but the form is based on the newest revision.
+    assert page.context["adminform"].form["base_revision"].value() == 2
     response = client.post(url, form_data(chapter, text=CHAPTER_TEXT, message="Back to r1"))
     assert response.status_code == 302
     chapter.refresh_from_db()
@@ -88,6 +92,44 @@ def test_recovering_an_old_version_in_the_admin_goes_through_the_service(client,
     assert chapter.text == CHAPTER_TEXT
     assert chapter.current_revision.block_count == chapter.current_revision.blocks.count()
     assert list(chapter.revisions.values_list("number", flat=True)) == [3, 2, 1]
+
+
+def test_a_save_from_an_older_revision_is_a_form_error_showing_the_difference(
+    client, staff, chapter
+):
+    change = reverse("admin:chapters_chapter_change", args=[chapter.pk])
+    client.force_login(staff)
+    opened = client.get(change)
+    assert opened.context["adminform"].form["base_revision"].value() == 1
+    first = form_data(chapter, text=CHAPTER_TEXT + "\nThe first admin's ending.\n")
+    assert client.post(change, first).status_code == 302
+    mine = CHAPTER_TEXT.replace("sets the scene", "sets the stage")
+    response = client.post(change, form_data(chapter, text=mine))
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors["text"][0]
+    assert "boss saved revision 2 after this form was opened on revision 1" in errors
+    assert "<del>scene</del><ins>stage</ins>" in response.text
+    assert "<ins>The first admin" not in response.text  # only the difference, marked
+    form = response.context["adminform"].form
+    assert form["base_revision"].value() == "2" and form["text"].value() == mine
+    chapter.refresh_from_db()
+    assert chapter.revision == 2 and "The first admin's ending." in chapter.text
+    # Saving again from the form as shown is a decision made knowing revision 2.
+    again = client.post(change, {**form_data(chapter, text=mine), "base_revision": 2})
+    assert again.status_code == 302
+    chapter.refresh_from_db()
+    assert chapter.revision == 3 and chapter.text == mine
+
+
+def test_an_admin_form_without_its_base_revision_saves_nothing(client, staff, chapter):
+    client.force_login(staff)
+    data = form_data(chapter, text=CHAPTER_TEXT + "\nMore.\n")
+    del data["base_revision"]
+    response = client.post(reverse("admin:chapters_chapter_change", args=[chapter.pk]), data)
+    assert response.status_code == 200
+    assert "The form lost the revision it was based on" in response.text
+    chapter.refresh_from_db()
+    assert chapter.revision == 1
 
 
 @pytest.mark.parametrize("who", ["anonymous", "reader", "editor"])

@@ -3,6 +3,7 @@ import threading
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
+from django.urls import reverse
 
 from chapters.services import chapter_revise
 from comments.folding import (
@@ -223,3 +224,150 @@ def test_decisions_follow_the_state_machine(chapter, reader, editor):
         comments_decide(user=editor, comments=[reply], decision="accepted")
     comment.refresh_from_db()
     assert comment.decision == Comment.Decision.DECLINED
+
+
+def fold_url(chapter):
+    return reverse("comments:fold", kwargs={"book": chapter.book.slug, "chapter": chapter.slug})
+
+
+def block_pids(revision):
+    return list(revision.blocks.order_by("position").values_list("pid", flat=True))
+
+
+def test_a_suggestion_sharing_no_word_with_its_paragraph_keeps_the_pid(
+    client, chapter, reader, editor
+):
+    comment = accepted(
+        chapter, editor, author=reader, position=2, suggestion="Dawn breaks over quiet hills."
+    )
+    before = block_pids(chapter.current_revision)
+    client.force_login(editor)
+    page = client.post(
+        fold_url(chapter),
+        {"text": chapter.text, "base": 1, "message": "", "action": f"apply:{comment.pk}"},
+    )
+    assert "Dawn breaks over quiet hills." in page.context["text"]
+    response = client.post(
+        fold_url(chapter),
+        {
+            "text": page.context["text"],
+            "base": 1,
+            "hints": page.context["hints"],
+            "message": "Fold in",
+            "folded": [comment.pk],
+            "action": "save",
+        },
+    )
+    assert response.status_code == 302
+    chapter.refresh_from_db()
+    assert block_pids(chapter.current_revision) == before
+    comment.refresh_from_db()
+    assert comment.pid == before[1]
+    assert comment.state == "incorporated"
+    assert comment.anchor_state == Comment.AnchorState.CHANGED
+    thread = client.get(comment.get_absolute_url().split("#")[0]).text
+    assert "incorporated in r2" in thread and "on removed text" not in thread
+    diff = client.get(response["Location"]).text
+    assert "Paragraph 2 edited" in diff and "removed" not in diff and "added" not in diff
+    assert "Comments folded into this change" in diff and comment.get_absolute_url() in diff
+
+
+def test_a_passage_suggestion_rewriting_most_of_a_paragraph_keeps_the_pid(chapter, reader, editor):
+    comment = accepted(
+        chapter,
+        editor,
+        author=reader,
+        quote="The opening paragraph sets the scene",
+        suggestion="Dawn breaks over quiet hills",
+    )
+    before = block_pids(chapter.current_revision)
+    result = suggestions_apply(
+        text=chapter.text, comments=[comment], current_texts=current_block_texts(chapter)
+    )
+    assert result.hints == {before[1]: "Dawn breaks over quiet hills."}
+    revision = fold_save(
+        user=editor,
+        chapter=chapter,
+        base=1,
+        text=result.text,
+        message="m",
+        folded=[comment.pk],
+        pid_hints=result.hints,
+    )
+    assert block_pids(revision) == before
+    comment.refresh_from_db()
+    assert comment.pid == before[1] and comment.anchor_state != Comment.AnchorState.ORPHANED
+
+
+@pytest.mark.parametrize("one_by_one", [True, False])
+def test_several_suggestions_on_one_paragraph_keep_one_pid(chapter, reader, editor, one_by_one):
+    first = accepted(
+        chapter, editor, author=reader, quote="The opening paragraph", suggestion="Dawn"
+    )
+    second = accepted(
+        chapter,
+        editor,
+        author=UserFactory(username="ana"),
+        quote="sets the scene",
+        suggestion="breaks over quiet hills",
+    )
+    before = block_pids(chapter.current_revision)
+    current = current_block_texts(chapter)
+    if one_by_one:
+        step = suggestions_apply(text=chapter.text, comments=[first], current_texts=current)
+        result = suggestions_apply(
+            text=step.text, comments=[second], current_texts=current, hints=step.hints
+        )
+    else:
+        result = suggestions_apply(
+            text=chapter.text, comments=[first, second], current_texts=current
+        )
+    assert "Dawn breaks over quiet hills." in result.text
+    assert result.hints == {before[1]: "Dawn breaks over quiet hills."}
+    revision = fold_save(
+        user=editor,
+        chapter=chapter,
+        base=1,
+        text=result.text,
+        message="m",
+        folded=[first.pk, second.pk],
+        pid_hints=result.hints,
+    )
+    assert block_pids(revision) == before
+    for comment in (first, second):
+        comment.refresh_from_db()
+        assert comment.pid == before[1] and comment.state == "incorporated"
+
+
+def test_the_pid_holds_when_the_editor_retouches_the_applied_wording(chapter, reader, editor):
+    comment = accepted(
+        chapter, editor, author=reader, position=2, suggestion="Dawn breaks over quiet hills."
+    )
+    before = block_pids(chapter.current_revision)
+    result = suggestions_apply(
+        text=chapter.text, comments=[comment], current_texts=current_block_texts(chapter)
+    )
+    retouched = result.text.replace("quiet hills.", "the quiet hills, slowly.")
+    revision = fold_save(
+        user=editor,
+        chapter=chapter,
+        base=1,
+        text=retouched,
+        message="m",
+        folded=[comment.pk],
+        pid_hints=result.hints,
+    )
+    assert block_pids(revision) == before
+
+
+@pytest.mark.parametrize("hints", ["{not json", "[1, 2]", '{"abc": 3}'])
+def test_damaged_suggestion_hints_are_a_clear_400(client, chapter, editor, hints):
+    client.force_login(editor)
+    response = client.post(
+        fold_url(chapter),
+        {"text": CHAPTER_TEXT + "\nMore.\n", "base": 1, "hints": hints, "message": "m"},
+    )
+    assert response.status_code == 400
+    assert "record of applied suggestions is damaged" in response.text
+    chapter.refresh_from_db()
+    assert chapter.revision == 1
