@@ -67,7 +67,7 @@ def book_search(*, user, book: Book, query: str) -> list[Hit]:
     comments = (
         Comment.objects.visible_to(user, book=book)
         .filter(deleted_at__isnull=True, chapter__in=chapters)
-        .select_related("chapter__book", "author")
+        .select_related("book", "chapter__book", "author")
     )
     if connection.vendor == "postgresql":
         return _postgres(blocks, comments, query)

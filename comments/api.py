@@ -133,7 +133,9 @@ def _comments(user, book):
     return (
         Comment.objects.visible_to(user, book=book)
         .filter(deleted_at__isnull=True)
-        .select_related("author", "revision", "book", "chapter", "parent__book", "parent__chapter")
+        .select_related(
+            "author", "revision", "book", "chapter__book", "parent__book", "parent__chapter"
+        )
         .order_by("created_at", "id")
     )
 

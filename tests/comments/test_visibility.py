@@ -9,12 +9,16 @@ editor and staff (who see and act as usual)."""
 import json
 
 import pytest
+from django.db import connection
+from django.http import Http404
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.services import token_create
 from chapters.models import Book, Chapter
 from comments.models import Comment, Flag, Vote
+from comments.selectors import comment_get_for_reader
 from tests.conftest import CHAPTER_TEXT
 from tests.factories import UserFactory, chapter_make, comment_make
 
@@ -227,3 +231,47 @@ def test_api_reply_to_a_draft_comment_is_refused_as_unknown(reader, chapter, sec
     assert response.status_code == 400
     assert "does not exist" in response.json()["error"]
     assert not secret.replies.exists()
+
+
+@pytest.mark.django_db
+def test_a_book_back_in_draft_hides_its_comments_from_readers(reader, book, chapter, staff):
+    mine = comment_make(chapter=chapter, author=reader, body=SECRET)
+    Book.objects.filter(pk=book.pk).update(status=Book.Status.DRAFT)
+    with pytest.raises(Http404):
+        comment_get_for_reader(user=reader, pk=mine.pk)
+    assert comment_get_for_reader(user=staff, pk=mine.pk) == mine
+    book.refresh_from_db()
+    assert not Comment.objects.visible_to(reader, book=book).exists()
+
+
+def queries_for(client, urls) -> list[int]:
+    counts = []
+    for url in urls:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200, url
+        counts.append(len(queries))
+    return counts
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["anonymous", "reader", "editor"])
+def test_the_rule_costs_no_query_per_comment_or_chapter(
+    who, people, book, editor, chapter, settings
+):
+    settings.WETHINK_COMMENTS_PER_MINUTE = 1000  # the rate limit is not what this is about
+    client = client_for(people, who)
+    comment_make(chapter=chapter, author=editor, body=PUBLIC)
+    urls = [
+        *book_pages(book).values(),
+        reverse("accounts:profile", kwargs={"username": editor.username}),
+    ]
+    few = queries_for(client, urls)
+    for n in range(2):
+        for status in (Chapter.Status.DRAFT, Chapter.Status.PUBLISHED):
+            slug = f"more-{status}-{n}"
+            more = chapter_make(
+                book=book, text=CHAPTER_TEXT, slug=slug, editor=editor, status=status
+            )
+            for position in (2, 3, 4):
+                comment_make(chapter=more, author=editor, body=f"{SECRET} {position}")
+    assert queries_for(client, urls) == few
