@@ -5,19 +5,27 @@ every comment (replies, edits, votes, flags, decisions, anchors), and the
 people involved with their acknowledgement and email choices. It never holds
 password hashes or API tokens: restored people get an unusable password and set
 a new one through "Forgotten your password?".
+
+A backup file is untrusted input: restoring renders every piece of HTML again
+from its Markdown, validates every record before writing it, and refuses people
+who already have accounts unless asked to map them.
 """
 
+import re
 from collections.abc import Iterable
+from datetime import UTC
 
 import reversion
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from accounts.models import Profile
 from chapters.models import Block, Book, Chapter, ChapterRevision
-from comments.models import Comment, CommentEdit, Flag, Vote
+from comments.models import MAX_DEPTH, Comment, CommentEdit, Flag, Vote
+from wethink.rendering import render_chapter, render_comment
 
 FORMAT = "wethink-backup"
 VERSION = 1
@@ -201,40 +209,129 @@ def _comment(comment: Comment, keys: dict, edits: dict, votes: dict, flags: dict
     }
 
 
-def _dt(value):
-    return parse_datetime(value) if value else None
+class BackupError(ValidationError):
+    """A backup that cannot be restored; the message names the record and the problem."""
 
 
-def _require(data: dict, keys: Iterable[str], where: str) -> None:
+# Pids are issued by chapters.services and appear in URLs and element ids.
+PID = re.compile(r"^[-a-zA-Z0-9_]{1,16}$")
+
+
+def _dt(value, where: str):
+    if value in (None, ""):
+        return None
+    try:
+        parsed = parse_datetime(value) if isinstance(value, str) else None
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise BackupError(f"{where}: {value!r} is not a date and time.")
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed, UTC)
+    return parsed
+
+
+def _require(data, keys: Iterable[str], where: str) -> None:
+    if not isinstance(data, dict):
+        raise BackupError(f"The backup's {where} is not a JSON object.")
     for key in keys:
         if key not in data:
-            raise ValidationError(f"The backup has no {key!r} in {where}.")
+            raise BackupError(f"The backup has no {key!r} in {where}.")
+
+
+def _list(value, where: str) -> list:
+    if not isinstance(value, list):
+        raise BackupError(f"{where} is not a list in the backup.")
+    return value
+
+
+def _pid(value, where: str) -> str:
+    if not isinstance(value, str) or not PID.match(value):
+        raise BackupError(f"{where}: {value!r} is not a paragraph id.")
+    return value
+
+
+def _clean(instance, where: str, *, exclude: Iterable[str] = (), constraints: bool = True):
+    """`full_clean()`, with a message that says which record of the backup is wrong."""
+    try:
+        instance.full_clean(exclude=list(exclude), validate_constraints=constraints)
+    except ValidationError as error:
+        if hasattr(error, "error_dict"):
+            problems = "; ".join(
+                f"{field}: {' '.join(messages)}" for field, messages in error.message_dict.items()
+            )
+        else:
+            problems = " ".join(error.messages)
+        raise BackupError(f"{where}: {problems}") from None
+    return instance
+
+
+def _nul_free(value, where: str = "") -> None:
+    """PostgreSQL cannot store NUL in text, and no text of the site holds one."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise BackupError(f"The backup holds a NUL character at {where or 'its top'}.")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _nul_free(key, where)
+            _nul_free(item, f"{where}.{key}" if where else str(key))
+    elif isinstance(value, list):
+        for number, item in enumerate(value):
+            _nul_free(item, f"{where}[{number}]")
+
+
+def _lineage(value, where: str) -> dict:
+    if not isinstance(value, dict) or not set(value) <= {"split_from", "merged"}:
+        raise BackupError(f"{where}: the lineage is not as wethink writes it.")
+    for part in value.values():
+        if not isinstance(part, dict) or not all(
+            PID.match(k) and isinstance(v, str) and PID.match(v) for k, v in part.items()
+        ):
+            raise BackupError(f"{where}: the lineage is not as wethink writes it.")
+    return value
+
+
+def backup_restore(*, data: dict, map_existing_users: bool = False) -> Book:
+    """Restore a backup into a database that does not have its book; all or nothing.
+
+    The file is untrusted input. Every block's HTML is rendered again from its
+    revision's Markdown and every comment's from its Markdown body, so HTML in the
+    file is never shown; the file's pids are given, in order, to the re-rendered
+    blocks. Every record is validated (`full_clean`) before it is written, and any
+    problem raises `BackupError` naming the record, with nothing written.
+
+    People in the backup whose usernames exist already are refused unless
+    `map_existing_users` is true; then their records are attached to those
+    accounts (which are left as they are). New people get an unusable password.
+    Each chapter gets one django-reversion revision ("Restored from backup") as
+    the admin history's starting point."""
+    try:
+        return _restore(data=data, map_existing_users=map_existing_users)
+    except IntegrityError as error:
+        # A clash the checks above did not foresee (a database constraint); the
+        # transaction is rolled back, so nothing was written.
+        raise BackupError(f"The backup clashes with the database: {error}") from None
 
 
 @transaction.atomic
-def backup_restore(*, data: dict) -> Book:
-    """Restore a backup into a database that does not have its book; all or nothing.
-
-    Existing people with the same usernames are reused; new ones get an unusable
-    password. Revisions, blocks and comments are restored as they were, with no
-    re-rendering and no re-mapping of pids. Each chapter gets one django-reversion
-    revision ("Restored from backup") as the admin history's starting point."""
+def _restore(*, data: dict, map_existing_users: bool) -> Book:
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise ValidationError("This is not a wethink backup.")
+        raise BackupError("This is not a wethink backup.")
     if data.get("version") != VERSION:
-        raise ValidationError(f"Backup version {data.get('version')!r} is not supported.")
-    _require(data, ("people", "book", "chapters", "comments"), "the file")
-    _require(data["book"], ("slug", "title", "status", "editors"), "the book")
+        raise BackupError(f"Backup version {data.get('version')!r} is not supported.")
+    _require(data, ("people", "book", "chapters", "comments"), "file")
+    _nul_free(data)
+    _require(data["book"], ("slug", "title", "status", "editors"), "book")
     if Book.objects.filter(slug=data["book"]["slug"]).exists():
-        raise ValidationError(f"A book with slug {data['book']['slug']!r} exists already.")
+        raise BackupError(f"A book with slug {data['book']['slug']!r} exists already.")
 
-    users = _restore_people(data["people"])
+    users = _restore_people(_list(data["people"], "people"), map_existing=map_existing_users)
 
     def user(name):
         if name is None:
             return None
-        if name not in users:
-            raise ValidationError(f"The backup names {name!r} but lists no such person.")
+        if not isinstance(name, str) or name not in users:
+            raise BackupError(f"The backup names {name!r} but lists no such person.")
         return users[name]
 
     spec = data["book"]
@@ -244,142 +341,317 @@ def backup_restore(*, data: dict) -> Book:
         description=spec.get("description", ""),
         status=spec["status"],
         moderation=spec.get("moderation", Book.Moderation.IMMEDIATE),
-        comments_close_at=_dt(spec.get("comments_close_at")),
+        comments_close_at=_dt(spec.get("comments_close_at"), "The book"),
     )
-    book.full_clean()
+    _clean(book, "The book")
     book.save()
     if spec.get("created_at"):
-        Book.objects.filter(pk=book.pk).update(created_at=_dt(spec["created_at"]))
-    book.editors.set([user(name) for name in spec["editors"]])
+        Book.objects.filter(pk=book.pk).update(created_at=_dt(spec["created_at"], "The book"))
+    book.editors.set([user(name) for name in _list(spec["editors"], "The book's editors")])
 
     revisions: dict[tuple[str, int], ChapterRevision] = {}
     chapters: dict[str, Chapter] = {}
-    for item in data["chapters"]:
-        _require(item, ("slug", "title", "text", "revision", "revisions"), "a chapter")
-        chapter = Chapter.objects.create(
-            book=book,
-            slug=item["slug"],
-            position=item.get("position", 0),
-            title=item["title"],
-            text=item["text"],
-            status=item.get("status", Chapter.Status.PUBLISHED),
-            comment_period=item.get("comment_period", Chapter.CommentPeriod.BOOK),
-            comments_close_at=_dt(item.get("comments_close_at")),
-            revision=item["revision"],
-        )
+    for item in _list(data["chapters"], "chapters"):
+        _require(item, ("slug", "title", "text", "revision", "revisions"), "chapter")
+        chapter = _restore_chapter(book, item, user, revisions)
         chapters[chapter.slug] = chapter
-        made = ChapterRevision.objects.bulk_create(
-            ChapterRevision(
-                chapter=chapter,
-                number=rev["number"],
-                title=rev["title"],
-                text=rev["text"],
-                editor=user(rev.get("editor")),
-                message=rev.get("message", ""),
-                restored_from=rev.get("restored_from"),
-                block_count=rev.get("block_count", len(rev.get("blocks", []))),
-                lineage=rev.get("lineage", {}),
-            )
-            for rev in item["revisions"]
-        )
-        for revision, rev in zip(made, item["revisions"], strict=True):
-            revision.created_at = _dt(rev["created_at"])
-            revisions[(chapter.slug, revision.number)] = revision
-        ChapterRevision.objects.bulk_update(made, ["created_at"])
-        Block.objects.bulk_create(
-            Block(revision=revision, position=b[0], pid=b[1], kind=b[2], html=b[3], text=b[4])
-            for revision, rev in zip(made, item["revisions"], strict=True)
-            for b in rev.get("blocks", [])
-        )
-        chapter.current_revision = revisions.get((chapter.slug, item["revision"]))
-        with reversion.create_revision():
-            chapter.save()
-            reversion.set_comment("Restored from backup")
 
-    def revision_at(pair):
+    def revision_at(pair, where):
         if pair is None:
             return None
-        found = revisions.get((pair[0], pair[1]))
+        found = None
+        if isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str):
+            found = revisions.get((pair[0], pair[1]))
         if found is None:
-            raise ValidationError(f"The backup refers to a missing revision {pair!r}.")
+            raise BackupError(f"{where} refers to a missing revision {pair!r}.")
         return found
 
     restored: dict[int, Comment] = {}
-    for item in sorted(data["comments"], key=lambda c: c["key"]):
+    items = _list(data["comments"], "comments")
+    for item in items:
+        _require(item, ("key",), "comment")
+        if not isinstance(item["key"], int) or isinstance(item["key"], bool):
+            raise BackupError(f"Comment key {item['key']!r} is not a number.")
+    if len({item["key"] for item in items}) != len(items):
+        raise BackupError("Two comments in the backup have the same key.")
+    for item in sorted(items, key=lambda c: c["key"]):
+        where = f"Comment {item['key']}"
+        _require(item, COMMENT_KEYS, where.lower())
         if item["chapter"] not in chapters:
-            raise ValidationError(f"A comment is on a missing chapter {item['chapter']!r}.")
-        comment = Comment.objects.create(
+            raise BackupError(f"{where} is on a missing chapter {item['chapter']!r}.")
+        parent = None
+        if item["parent"] is not None:
+            parent = restored.get(item["parent"])
+            if parent is None:
+                raise BackupError(f"{where} replies to {item['parent']!r}, not an earlier comment.")
+        expected = 0 if parent is None else parent.depth + 1
+        if item["depth"] != expected or expected > MAX_DEPTH:
+            raise BackupError(f"{where}: depth {item['depth']!r} does not match its thread.")
+        deleted_at = _dt(item["deleted_at"], where)
+        body = item["body"] if isinstance(item["body"], str) else None
+        if body is None:
+            raise BackupError(f"{where}: the body is not text.")
+        comment = Comment(
             book=book,
             chapter=chapters[item["chapter"]],
-            pid=item["pid"],
-            revision=revision_at(item["revision"]),
-            origin_pid=item["origin_pid"],
+            pid=_pid(item["pid"], where),
+            revision=revision_at(item["revision"], where),
+            origin_pid=_pid(item["origin_pid"], where),
             block_text=item["block_text"],
             quote_exact=item["quote_exact"],
             quote_prefix=item["quote_prefix"],
             quote_suffix=item["quote_suffix"],
-            body=item["body"],
-            body_html=item["body_html"],
+            body=body,
+            # Never the file's HTML: rendered and sanitised again from the Markdown.
+            body_html=render_comment(body),
             suggestion=item["suggestion"],
-            parent=restored.get(item["parent"]) if item["parent"] else None,
+            parent=parent,
             depth=item["depth"],
             author=user(item["author"]),
-            edited_at=_dt(item["edited_at"]),
-            deleted_at=_dt(item["deleted_at"]),
+            edited_at=_dt(item["edited_at"], where),
+            deleted_at=deleted_at,
             moderation=item["moderation"],
             moderation_reason=item["moderation_reason"],
             anchor_state=item["anchor_state"],
             decision=item["decision"],
             decided_by=user(item["decided_by"]),
-            decided_at=_dt(item["decided_at"]),
+            decided_at=_dt(item["decided_at"], where),
             decision_reason=item["decision_reason"],
-            incorporated_in=revision_at(item["incorporated_in"]),
+            incorporated_in=revision_at(item["incorporated_in"], where),
             vote_count=item["vote_count"],
         )
-        comment.created_at = _dt(item["created_at"])
+        if comment.revision is None or comment.author is None:
+            raise BackupError(f"{where} has no revision or no author.")
+        # A deleted comment keeps no text; the related records were made here.
+        exclude = [*COMMENT_RELATIONS, *(("body", "body_html") if deleted_at else ())]
+        _clean(comment, where, exclude=exclude)
+        comment.save()
+        created_at = _dt(item["created_at"], where)
+        if created_at is not None:
+            comment.created_at = created_at
         restored[item["key"]] = comment
-        for edit in item.get("edits", []):
-            made = CommentEdit.objects.create(
-                comment=comment,
-                body=edit["body"],
-                suggestion=edit["suggestion"],
-                quote_exact=edit["quote_exact"],
-            )
-            CommentEdit.objects.filter(pk=made.pk).update(replaced_at=_dt(edit["replaced_at"]))
-        for vote in item.get("votes", []):
-            made = Vote.objects.create(comment=comment, user=user(vote["user"]))
-            Vote.objects.filter(pk=made.pk).update(created_at=_dt(vote["created_at"]))
-        for flag in item.get("flags", []):
-            made = Flag.objects.create(
-                comment=comment,
-                user=user(flag["user"]),
-                reason=flag["reason"],
-                resolved_at=_dt(flag["resolved_at"]),
-            )
-            Flag.objects.filter(pk=made.pk).update(created_at=_dt(flag["created_at"]))
+        _restore_comment_records(comment, item, user, where)
     Comment.objects.bulk_update(list(restored.values()), ["created_at"], batch_size=500)
     return book
 
 
-def _restore_people(people: list) -> dict:
-    users_model = get_user_model()
-    users = {}
-    for person in people:
-        _require(person, ("username",), "a person")
-        user = users_model.objects.filter(username=person["username"]).first()
-        if user is None:
-            user = users_model(
-                username=person["username"],
-                email=person.get("email", ""),
-                first_name=person.get("first_name", ""),
-                last_name=person.get("last_name", ""),
-                is_active=person.get("is_active", True),
+COMMENT_KEYS = (
+    "chapter",
+    "pid",
+    "revision",
+    "origin_pid",
+    "block_text",
+    "quote_exact",
+    "quote_prefix",
+    "quote_suffix",
+    "body",
+    "suggestion",
+    "parent",
+    "depth",
+    "author",
+    "created_at",
+    "edited_at",
+    "deleted_at",
+    "moderation",
+    "moderation_reason",
+    "anchor_state",
+    "decision",
+    "decided_by",
+    "decided_at",
+    "decision_reason",
+    "incorporated_in",
+    "vote_count",
+)
+# Set from records made by the restore itself, so they exist.
+COMMENT_RELATIONS = (
+    "book",
+    "chapter",
+    "revision",
+    "parent",
+    "author",
+    "decided_by",
+    "incorporated_in",
+)
+
+
+def _restore_chapter(book: Book, item: dict, user, revisions: dict) -> Chapter:
+    where = f"Chapter {item['slug']!r}"
+    chapter = Chapter(
+        book=book,
+        slug=item["slug"],
+        position=item.get("position", 0),
+        title=item["title"],
+        text=item["text"],
+        status=item.get("status", Chapter.Status.PUBLISHED),
+        comment_period=item.get("comment_period", Chapter.CommentPeriod.BOOK),
+        comments_close_at=_dt(item.get("comments_close_at"), where),
+        revision=item["revision"],
+    )
+    _clean(chapter, where, exclude=["book"])
+    chapter.save()
+    made, blocks = [], []
+    for rev in _list(item["revisions"], f"{where}'s revisions"):
+        _require(rev, ("number", "title", "text", "created_at", "blocks"), "revision")
+        at = f"{where}, revision {rev['number']!r}"
+        if not isinstance(rev["text"], str):
+            raise BackupError(f"{at}: the text is not text.")
+        revision = ChapterRevision(
+            chapter=chapter,
+            number=rev["number"],
+            title=rev["title"],
+            text=rev["text"],
+            editor=user(rev.get("editor")),
+            message=rev.get("message", ""),
+            restored_from=rev.get("restored_from"),
+            lineage=_lineage(rev.get("lineage", {}), at),
+        )
+        _clean(revision, at, exclude=["chapter", "editor"], constraints=False)
+        if (chapter.slug, revision.number) in revisions:
+            raise BackupError(f"{at} appears twice.")
+        revisions[(chapter.slug, revision.number)] = revision
+        # Never the file's HTML: each block is rendered and sanitised again from
+        # the revision's Markdown, and takes the file's pid in reading order.
+        rendered = render_chapter(revision.text)
+        listed = _list(rev["blocks"], f"{at}'s blocks")
+        if len(listed) != len(rendered):
+            raise BackupError(
+                f"{at}: the backup lists {len(listed)} blocks but the text renders as "
+                f"{len(rendered)}; it was made by a different version of the renderer "
+                "or edited by hand."
             )
-            if person.get("date_joined"):
-                user.date_joined = _dt(person["date_joined"])
-            user.set_unusable_password()
-            user.save()
-            if person.get("profile"):
-                Profile.objects.update_or_create(user=user, defaults=person["profile"])
-        users[user.get_username()] = user
+        pids = [_pid(b[1] if isinstance(b, list) and len(b) > 1 else None, at) for b in listed]
+        if len(set(pids)) != len(pids):
+            raise BackupError(f"{at}: two blocks have the same paragraph id.")
+        revision.block_count = len(rendered)
+        made.append((revision, _dt(rev["created_at"], at)))
+        for position, (pid, block) in enumerate(zip(pids, rendered, strict=True), start=1):
+            blocks.append(
+                _clean(
+                    Block(
+                        revision=revision,
+                        position=position,
+                        pid=pid,
+                        kind=block.kind,
+                        html=block.html,
+                        text=block.text,
+                    ),
+                    f"{at}, block {position}",
+                    exclude=["revision"],
+                    constraints=False,
+                )
+            )
+    numbers = {number for slug, number in revisions if slug == chapter.slug}
+    if chapter.revision not in numbers and (numbers or chapter.revision != 0):
+        raise BackupError(f"{where}: its current revision {chapter.revision} is not in the backup.")
+    ChapterRevision.objects.bulk_create(revision for revision, _ in made)
+    for revision, created_at in made:
+        if created_at is not None:
+            revision.created_at = created_at
+    ChapterRevision.objects.bulk_update([revision for revision, _ in made], ["created_at"])
+    for block in blocks:
+        block.revision_id = block.revision.pk
+    Block.objects.bulk_create(blocks)
+    chapter.current_revision = revisions.get((chapter.slug, chapter.revision))
+    with reversion.create_revision():
+        chapter.save()
+        reversion.set_comment("Restored from backup")
+    return chapter
+
+
+def _restore_comment_records(comment: Comment, item: dict, user, where: str) -> None:
+    for edit in _list(item.get("edits", []), f"{where}'s edits"):
+        _require(edit, ("body", "suggestion", "quote_exact", "replaced_at"), "comment edit")
+        made = CommentEdit(
+            comment=comment,
+            body=edit["body"],
+            suggestion=edit["suggestion"],
+            quote_exact=edit["quote_exact"],
+        )
+        _clean(made, f"{where}, an earlier text", exclude=["comment"])
+        made.save()
+        CommentEdit.objects.filter(pk=made.pk).update(
+            replaced_at=_dt(edit["replaced_at"], where) or made.replaced_at
+        )
+    voters = set()
+    for vote in _list(item.get("votes", []), f"{where}'s votes"):
+        _require(vote, ("user", "created_at"), "vote")
+        made = Vote(comment=comment, user=user(vote["user"]))
+        if made.user is None or made.user.pk in voters:
+            raise BackupError(f"{where}: a vote without a person, or a second vote by one.")
+        voters.add(made.user.pk)
+        _clean(made, f"{where}, a vote", exclude=["comment", "user"], constraints=False)
+        made.save()
+        Vote.objects.filter(pk=made.pk).update(
+            created_at=_dt(vote["created_at"], where) or made.created_at
+        )
+    flaggers = set()
+    for flag in _list(item.get("flags", []), f"{where}'s flags"):
+        _require(flag, ("user", "reason", "created_at", "resolved_at"), "flag")
+        made = Flag(
+            comment=comment,
+            user=user(flag["user"]),
+            reason=flag["reason"],
+            resolved_at=_dt(flag["resolved_at"], where),
+        )
+        if made.user is None or made.user.pk in flaggers:
+            raise BackupError(f"{where}: a flag without a person, or a second flag by one.")
+        flaggers.add(made.user.pk)
+        _clean(made, f"{where}, a flag", exclude=["comment", "user"], constraints=False)
+        made.save()
+        Flag.objects.filter(pk=made.pk).update(
+            created_at=_dt(flag["created_at"], where) or made.created_at
+        )
+
+
+PROFILE_FIELDS = ("credit_as", "credit_name", "notify_replies", "notify_decisions")
+
+
+def _restore_people(people: list, *, map_existing: bool) -> dict:
+    users_model = get_user_model()
+    for person in people:
+        _require(person, ("username",), "person")
+        if not isinstance(person["username"], str):
+            raise BackupError(f"The username {person['username']!r} is not text.")
+    names = [person["username"] for person in people]
+    if len(set(names)) != len(names):
+        raise BackupError("The backup lists a person twice.")
+    existing = {
+        user.get_username(): user for user in users_model.objects.filter(username__in=names)
+    }
+    if existing and not map_existing:
+        raise BackupError(
+            "These people have accounts here already: "
+            + ", ".join(sorted(existing))
+            + ". To attach the backup's comments and revisions to "
+            "these accounts, restore again with the option to map existing users "
+            "(import_backup --map-existing-users)."
+        )
+    users = dict(existing)
+    for person in people:
+        name = person["username"]
+        if name in existing:
+            continue
+        where = f"Person {name!r}"
+        user = users_model(
+            username=name,
+            email=person.get("email", ""),
+            first_name=person.get("first_name", ""),
+            last_name=person.get("last_name", ""),
+            is_active=person.get("is_active", True),
+        )
+        if person.get("date_joined"):
+            user.date_joined = _dt(person["date_joined"], where)
+        user.set_unusable_password()
+        _clean(user, where)
+        user.save()
+        if person.get("profile"):
+            values = person["profile"]
+            _require(values, (), "person's profile")
+            profile = Profile.objects.filter(user=user).first() or Profile(user=user)
+            for field in PROFILE_FIELDS:
+                if field in values:
+                    setattr(profile, field, values[field])
+            _clean(profile, where, exclude=["user"])
+            profile.save()
+        users[name] = user
     return users
