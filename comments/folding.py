@@ -27,6 +27,7 @@ from chapters.services import (
 )
 from comments.models import Comment
 from comments.notifications import notify_decision
+from comments.services import word_span
 from wethink.rendering import render_chapter
 
 FENCE = re.compile(r"^(```|~~~)")
@@ -259,6 +260,9 @@ def _replace_passage(source: str, comment: Comment) -> str | None:
     matches = list(loose_pattern(comment.quote_exact).finditer(source))
     if not matches:
         return None
+    # Replace whole words only: prefer an occurrence made of whole words, and widen
+    # a quote stored before quote_locate widened quotes, so no half word is left.
+    matches = [m for m in matches if word_span(source, *m.span()) == m.span()] or matches
     chosen = matches[0]
     if len(matches) > 1 and comment.quote_prefix:
         before = loose_pattern(comment.quote_prefix.strip()[-12:])
@@ -266,7 +270,8 @@ def _replace_passage(source: str, comment: Comment) -> str | None:
             (m for m in matches if before.search(source[max(0, m.start() - 40) : m.start()])),
             chosen,
         )
-    return source[: chosen.start()] + comment.suggestion.strip() + source[chosen.end() :]
+    start, end = word_span(source, *chosen.span())
+    return source[:start] + comment.suggestion.strip() + source[end:]
 
 
 def current_block_texts(chapter: Chapter) -> dict[str, str]:

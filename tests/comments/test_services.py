@@ -426,3 +426,34 @@ def test_voting_with_a_wanted_state_is_idempotent(chapter, reader, editor):
     assert comment.vote_count == 0
     assert vote_toggle(user=editor, comment=comment) is True  # no state given: a toggle
     assert comment.vote_count == 1
+
+
+def test_a_quote_stored_cut_inside_a_word_is_applied_to_whole_words(chapter, reader, editor):
+    """Comments saved before quotes were widened may still hold half words."""
+    from comments.folding import current_block_texts, suggestions_apply
+    from comments.services import comments_decide
+
+    comment = comment_make(chapter=chapter, author=reader, quote="sets", suggestion="paints")
+    comments_decide(user=editor, comments=[comment], decision="accepted")
+    Comment.objects.filter(pk=comment.pk).update(quote_exact="pening paragrap")
+    comment.refresh_from_db()
+    result = suggestions_apply(
+        text=chapter.text, comments=[comment], current_texts=current_block_texts(chapter)
+    )
+    assert "\nThe paints sets the scene.\n" in result.text
+
+
+def test_a_suggestion_replaces_the_whole_word_not_one_inside_a_longer_word(book, reader, editor):
+    """Without the quote's context to pick the occurrence, whole words still win."""
+    from comments.folding import current_block_texts, suggestions_apply
+    from comments.services import comments_decide
+
+    chapter = chapter_make(book=book, text="# T\n\nConcatenate the cat.\n", slug="cats")
+    comment = comment_make(chapter=chapter, author=reader, quote="cat", suggestion="dog")
+    comments_decide(user=editor, comments=[comment], decision="accepted")
+    Comment.objects.filter(pk=comment.pk).update(quote_prefix="", quote_suffix="")
+    comment.refresh_from_db()
+    result = suggestions_apply(
+        text=chapter.text, comments=[comment], current_texts=current_block_texts(chapter)
+    )
+    assert "\nConcatenate the dog.\n" in result.text
