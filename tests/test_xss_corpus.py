@@ -12,7 +12,7 @@ import json
 
 import pytest
 
-from tests.shared_data import shared_or_skip
+from tests.shared_data import SHARED_TESTDATA, missing_reason
 from tests.xss_checks import (
     BACKENDS,
     PROFILES,
@@ -21,7 +21,9 @@ from tests.xss_checks import (
     check_through_sanitiser,
 )
 
-PAYLOADS_PATH = shared_or_skip("xss", "payloads.json", covered_by="tests/test_xss.py")
+if reason := missing_reason("xss", "payloads.json", covered_by="the cases of tests/test_xss.py"):
+    pytest.skip(reason, allow_module_level=True)
+PAYLOADS_PATH = SHARED_TESTDATA / "xss" / "payloads.json"
 PAYLOADS: list[dict[str, str]] = json.loads(PAYLOADS_PATH.read_text(encoding="utf-8"))
 PAYLOAD_PARAMS = [pytest.param(item["payload"], id=item["id"]) for item in PAYLOADS]
 

@@ -20,11 +20,13 @@ from referencing.jsonschema import DRAFT4
 from comments.models import Comment
 from tests.api.annotation_examples import VALID, Place
 from tests.api.annotation_model import annotation_problems, collection_problems
-from tests.shared_data import shared_or_skip
+from tests.shared_data import SHARED_TESTDATA, missing_reason
 
-ANNOTATION = shared_or_skip(
-    "annotation", covered_by="tests/api/test_annotation_examples.py with annotation_model.py"
-)
+if reason := missing_reason(
+    "annotation", covered_by="tests/api/test_annotation_examples.py and test_annotations.py"
+):
+    pytest.skip(reason, allow_module_level=True)
+ANNOTATION = SHARED_TESTDATA / "annotation"
 DEFINITIONS = ANNOTATION / "definitions"
 EXAMPLES = ANNOTATION / "examples"
 LD = "application/ld+json"
