@@ -1,11 +1,28 @@
 from django import forms
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Profile
+from accounts.usernames import username_taken
+
+USERNAME_TAKEN = _("That username is taken.")
 
 
-class SignupForm(forms.Form):
+class UsernameLookalikeMixin:
+    """Refuses a username that differs from an existing one only in case or in
+    look-alike letters (accounts.usernames), in the sign-up and the admin's forms."""
+
+    def clean_username(self):
+        username = self.cleaned_data["username"]
+        instance = getattr(self, "instance", None)
+        if username_taken(username, exclude_user_id=getattr(instance, "pk", None)):
+            raise ValidationError(USERNAME_TAKEN, code="taken")
+        return username
+
+
+class SignupForm(UsernameLookalikeMixin, forms.Form):
     username = forms.CharField(
         label=_("Username"),
         max_length=150,
@@ -41,3 +58,11 @@ class ProfileForm(forms.ModelForm):
         model = Profile
         fields = ("credit_as", "credit_name", "notify_replies", "notify_decisions")
         widgets = {"credit_as": forms.RadioSelect}
+
+
+class AdminUserCreationForm(UsernameLookalikeMixin, auth_forms.AdminUserCreationForm):
+    pass
+
+
+class AdminUserChangeForm(UsernameLookalikeMixin, auth_forms.UserChangeForm):
+    pass

@@ -27,6 +27,13 @@ class Profile(models.Model):
     notify_decisions = models.BooleanField(
         _("Email me when my comment is accepted or folded into the text"), default=True
     )
+    # The username's skeleton (accounts.usernames): unique, so two accounts cannot
+    # have names that differ only in case or in look-alike letters. Kept in step
+    # with the username by accounts.signals; empty only for an account that
+    # already clashed with an older one when the column was added.
+    username_key = models.CharField(  # noqa: DJ001 - NULLs, unlike "", may repeat
+        max_length=255, unique=True, null=True, editable=False
+    )
 
     def __str__(self) -> str:
         return f"profile of {self.user}"
@@ -54,3 +61,19 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
+
+
+class Attempt(models.Model):
+    """One rate-limited request (a password reset) by one address or for one email,
+    kept for the length of its window. Counted in the database so the limit holds
+    across workers and without a shared cache."""
+
+    scope = models.CharField(max_length=20)
+    key_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["scope", "key_hash", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key_hash[:8]}… at {self.created_at}"

@@ -1,16 +1,25 @@
 """Every write to people's accounts: sign-up, profile settings, API tokens."""
 
 import hashlib
+import logging
 import secrets
 
+from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.forms import USERNAME_TAKEN
 from accounts.models import ApiToken, Profile
+from accounts.usernames import username_taken
+
+log = logging.getLogger(__name__)
 
 
 def profile_get(user: AbstractBaseUser) -> Profile:
@@ -21,19 +30,50 @@ def profile_get(user: AbstractBaseUser) -> Profile:
 
 @transaction.atomic
 def user_signup(*, username: str, email: str, password: str) -> AbstractBaseUser:
-    """A new reader account, checked by Django's username and password rules, with a
-    unique email address (used for password resets and notifications)."""
+    """A new reader account, checked by Django's username and password rules and
+    refused when its username looks like a taken one (accounts.usernames).
+
+    The email address need not be unique: refusing one that has an account would
+    tell anyone which addresses have accounts. Instead the accounts that already
+    use it are told by email, and can reset their password from there."""
     users = get_user_model()
+    username = username.strip()
     email = users.objects.normalize_email(email.strip())
-    if users.objects.filter(email__iexact=email).exists():
-        raise ValidationError({"email": _("An account with this email address already exists.")})
-    user = users(username=username.strip(), email=email)
+    if username_taken(username):
+        raise ValidationError({"username": USERNAME_TAKEN})
+    user = users(username=username, email=email)
     password_validation.validate_password(password, user)
     user.set_password(password)
     user.full_clean()
-    user.save()
-    Profile.objects.create(user=user)
+    try:
+        # Two sign-ups racing for look-alike names: the unique username key
+        # (made by accounts.signals) lets only one through.
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        raise ValidationError({"username": USERNAME_TAKEN}) from None
+    others = list(users.objects.filter(email__iexact=email, is_active=True).exclude(pk=user.pk))
+    if others:
+        transaction.on_commit(lambda: _existing_account_notice(new=user, existing=others))
     return user
+
+
+def _existing_account_notice(*, new: AbstractBaseUser, existing: list) -> None:
+    site = settings.WETHINK_SITE_URL.rstrip("/")
+    body = render_to_string(
+        "accounts/email/existing_account.txt",
+        {
+            "new": new,
+            "existing": existing,
+            "reset_url": site + reverse("password_reset"),
+            "site_url": site,
+        },
+    )
+    try:
+        send_mail(_("A new wethink account uses your email address"), body, None, [new.email])
+    except OSError:
+        # The account is made either way; mail trouble is logged, not shown.
+        log.exception("could not send the existing-account notice to %s", new.email)
 
 
 @transaction.atomic

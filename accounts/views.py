@@ -1,5 +1,9 @@
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -11,6 +15,7 @@ from django.views.decorators.http import require_POST
 from accounts import services
 from accounts.forms import ProfileForm, SignupForm
 from accounts.models import ApiToken
+from accounts.throttling import client_ip, over_limit
 from comments.selectors import comments_by_author, reputations
 
 
@@ -133,3 +138,38 @@ def token_revoke(request: HttpRequest) -> HttpResponse:
     else:
         messages.info(request, _("You had no API token."))
     return redirect("accounts:my_profile")
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's password reset, answering the same whether or not the address has an
+    account, with links made from SITE_URL rather than from the request's Host, and
+    a limit on requests from one address and for one email (a 429 page past it)."""
+
+    def post(self, request, *args, **kwargs):
+        if self._over_limit("reset-ip", client_ip(request)):
+            return self._too_many()
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        # Counted for any address typed, with or without an account, so the
+        # limit tells nothing either.
+        if self._over_limit("reset-email", form.cleaned_data["email"].strip().casefold()):
+            return self._too_many()
+        site = urlsplit(settings.WETHINK_SITE_URL)
+        form.save(
+            domain_override=site.netloc,
+            use_https=site.scheme == "https",
+            token_generator=self.token_generator,
+            email_template_name=self.email_template_name,
+            subject_template_name=self.subject_template_name,
+            request=self.request,
+        )
+        return redirect(self.get_success_url())
+
+    def _over_limit(self, scope: str, who: str) -> bool:
+        return over_limit(
+            scope=scope, who=who, limit=settings.WETHINK_PASSWORD_RESETS_PER_HOUR, seconds=3600
+        )
+
+    def _too_many(self) -> HttpResponse:
+        return render(self.request, "accounts/reset_limited.html", status=429)

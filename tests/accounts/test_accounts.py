@@ -1,12 +1,18 @@
 import re
+from datetime import timedelta
 
 import pytest
+from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
-from accounts.models import ApiToken
+from accounts.models import ApiToken, Attempt, Profile
 from accounts.services import profile_get, token_create, token_revoke, user_for_token
+from accounts.throttling import client_ip
+from accounts.usernames import username_skeleton
 from tests.factories import UserFactory
 
 SIGNUP = "/accounts/signup/"
@@ -58,13 +64,92 @@ def test_bad_sign_ups_say_why(client, changes, message):
 
 
 @pytest.mark.django_db
-def test_duplicate_username_or_email_is_refused(client):
+@pytest.mark.parametrize(
+    "lookalike",
+    [
+        "newbie",
+        "Newbie",
+        "NEWBIE",
+        "n\u0435wbie",  # Cyrillic e
+        "\uff4eewbie",  # fullwidth n
+        "new\u0184ie",  # Latin tone six, a b look-alike
+        "newbIe",
+        "newb1e",
+    ],
+)
+def test_a_username_that_looks_taken_is_refused(client, lookalike):
     UserFactory(username="newbie", email="first@example.org")
-    assert "already exists" in client.post(SIGNUP, signup_data()).text
-    UserFactory(username="someone", email="taken@example.org")
-    response = client.post(SIGNUP, signup_data(username="fresh", email="TAKEN@example.org"))
+    response = client.post(SIGNUP, signup_data(username=lookalike, email="second@example.org"))
     assert response.status_code == 400
-    assert "An account with this email address already exists." in response.text
+    assert "That username is taken." in response.text
+    assert get_user_model().objects.count() == 1
+
+
+def test_username_skeletons_fold_case_compatibility_forms_and_lookalikes():
+    assert username_skeleton("Reader") == username_skeleton("READER") == "reader"
+    assert username_skeleton("r\u0435ader") == "reader"  # Cyrillic e
+    assert username_skeleton("\u0441\u043e\u0440\u0435") == "cope"  # all four Cyrillic
+    assert username_skeleton("\uff52eader") == "reader"  # fullwidth
+    assert username_skeleton("\U0001d42beader") == "reader"  # mathematical bold
+    assert username_skeleton("\u0412\u041e\u0412") == username_skeleton("bob")  # Cyrillic capitals
+    assert username_skeleton("Ilya") == username_skeleton("llya")
+    assert username_skeleton("modern") == username_skeleton("rnodern")
+    assert username_skeleton("jos\u00e9") != username_skeleton("jose")
+    assert username_skeleton("reader") != username_skeleton("leader")
+
+
+@pytest.mark.django_db
+def test_the_username_key_is_unique_in_the_database():
+    UserFactory(username="reader")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        UserFactory(username="R\u0435ader")
+    renamed = UserFactory(username="someone")
+    renamed.username = "Someone-Else"
+    renamed.save()
+    assert Profile.objects.get(user=renamed).username_key == "sorneone-else"
+
+
+@pytest.mark.django_db
+def test_the_admin_refuses_a_lookalike_username(client, staff):
+    UserFactory(username="reader")
+    client.force_login(staff)
+    data = {"username": "READER", "password1": GOOD, "password2": GOOD, "usable_password": "true"}
+    response = client.post("/admin/auth/user/add/", data)
+    assert response.status_code == 200
+    assert "That username is taken." in response.text
+    response = client.post("/admin/auth/user/add/", {**data, "username": "fresh"})
+    assert response.status_code == 302
+    assert get_user_model().objects.filter(username="fresh").exists()
+
+
+@pytest.mark.django_db
+def test_the_admin_user_list_needs_staff(client, reader):
+    client.force_login(reader)
+    response = client.get("/admin/auth/user/add/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+@pytest.mark.django_db
+def test_sign_up_does_not_say_an_email_has_an_account(
+    client, mailoutbox, settings, django_capture_on_commit_callbacks
+):
+    settings.WETHINK_SITE_URL = "https://wethink.example.org"
+    UserFactory(username="first", email="taken@example.org")
+    with django_capture_on_commit_callbacks(execute=True):
+        fresh = client.post(SIGNUP, signup_data(username="fresh", email="unused@example.org"))
+    assert mailoutbox == []
+    client.logout()
+    with django_capture_on_commit_callbacks(execute=True):
+        again = client.post(SIGNUP, signup_data(username="again", email="TAKEN@example.org"))
+    assert (fresh.status_code, fresh["Location"]) == (again.status_code, again["Location"])
+    assert again.status_code == 302
+    assert get_user_model().objects.filter(username="again").exists()
+    # The person who owns the address hears about it, and is offered a reset.
+    assert len(mailoutbox) == 1
+    notice = mailoutbox[0]
+    assert notice.to == ["TAKEN@example.org"]
+    assert "first" in notice.body and "again" in notice.body
+    assert "https://wethink.example.org/accounts/password_reset/" in notice.body
 
 
 def test_signed_in_people_go_to_their_profile(client, reader):
@@ -176,3 +261,124 @@ def test_profile_lists_comments_with_where_they_stand(client, chapter, reader, e
     page = client.get(reverse("accounts:profile", args=[reader.username])).text
     assert "Listed on my profile" in page
     assert "accepted" in page and "1 accepted" in page
+
+
+RESET = "/accounts/password_reset/"
+
+
+@pytest.mark.django_db
+def test_password_reset_answers_the_same_for_any_address(client, mailoutbox, settings):
+    settings.WETHINK_SITE_URL = "https://wethink.example.org"
+    UserFactory(username="forgetful", email="forgetful@example.org")
+    known = client.post(RESET, {"email": "forgetful@example.org"}, HTTP_HOST="localhost")
+    unknown = client.post(RESET, {"email": "nobody@example.org"}, HTTP_HOST="localhost")
+    assert known.status_code == unknown.status_code == 302
+    assert known["Location"] == unknown["Location"]
+    pages = [client.get(response["Location"]).text for response in (known, unknown)]
+    # Identical but for the CSRF token, which is masked afresh on every page.
+    assert len({re.sub(r"[A-Za-z0-9]{64}", "", page) for page in pages}) == 1
+    assert [mail.to for mail in mailoutbox] == [["forgetful@example.org"]]
+    # The link is made from SITE_URL, whatever Host the request named.
+    assert "https://wethink.example.org/accounts/reset/" in mailoutbox[0].body
+    assert "localhost" not in mailoutbox[0].body
+
+
+@pytest.mark.django_db
+def test_password_reset_is_limited_per_address(client, settings, mailoutbox):
+    settings.WETHINK_PASSWORD_RESETS_PER_HOUR = 2
+    UserFactory(username="forgetful", email="forgetful@example.org")
+    statuses = [
+        client.post(RESET, {"email": f"someone{n}@example.org"}).status_code for n in range(3)
+    ]
+    assert statuses == [302, 302, 429]
+    response = client.post(RESET, {"email": "forgetful@example.org"})
+    assert response.status_code == 429
+    assert "Too many password reset requests" in response.text
+    assert mailoutbox == []
+    other = client.post(RESET, {"email": "forgetful@example.org"}, REMOTE_ADDR="192.0.2.7")
+    assert other.status_code == 302 and len(mailoutbox) == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("email", ["forgetful@example.org", "nobody@example.org"])
+def test_password_reset_is_limited_per_email(client, settings, mailoutbox, email):
+    settings.WETHINK_PASSWORD_RESETS_PER_HOUR = 2
+    UserFactory(username="forgetful", email="forgetful@example.org")
+    statuses = [
+        client.post(RESET, {"email": email}, REMOTE_ADDR=f"192.0.2.{n}").status_code
+        for n in range(1, 4)
+    ]
+    # The same for an address with an account and one without.
+    assert statuses == [302, 302, 429]
+    assert client.post(RESET, {"email": "else@example.org"}).status_code == 302
+    # The window is an hour: older requests no longer count.
+    Attempt.objects.update(created_at=timezone.now() - timedelta(hours=2))
+    assert client.post(RESET, {"email": email}, REMOTE_ADDR="192.0.2.9").status_code == 302
+
+
+@pytest.mark.django_db
+def test_a_very_long_username_is_an_ordinary_wrong_login(client):
+    response = client.post("/accounts/login/", {"username": "x" * 300, "password": "wrong"})
+    assert response.status_code == 200
+    assert "Please enter a correct username and password" in response.text
+    assert AccessAttempt.objects.get().username == "x" * 150
+
+
+def login_fails(client, username: str, times: int, **extra) -> list[int]:
+    return [
+        client.post(
+            "/accounts/login/", {"username": username, "password": "wrong"}, **extra
+        ).status_code
+        for _ in range(times)
+    ]
+
+
+@pytest.mark.django_db
+def test_behind_a_trusted_proxy_a_lockout_is_for_one_client(client, settings):
+    settings.WETHINK_TRUSTED_PROXIES = 1
+    UserFactory(username="target", password=GOOD)
+    proxy = {"REMOTE_ADDR": "10.0.0.1"}
+    attacker = {**proxy, "HTTP_X_FORWARDED_FOR": "203.0.113.66"}
+    assert login_fails(client, "target", 5, **attacker)[-1] == 429
+    owner = {**proxy, "HTTP_X_FORWARDED_FOR": "198.51.100.5"}
+    response = Client().post("/accounts/login/", {"username": "target", "password": GOOD}, **owner)
+    assert response.status_code == 302
+    # Only the proxy's own entry counts; what the client wrote before it does not.
+    spoofed = {**proxy, "HTTP_X_FORWARDED_FOR": "198.51.100.5, 203.0.113.66"}
+    assert login_fails(client, "target", 1, **spoofed) == [429]
+
+
+@pytest.mark.django_db
+def test_without_trusted_proxies_forwarded_for_is_ignored(client, settings):
+    settings.WETHINK_TRUSTED_PROXIES = 0
+    UserFactory(username="target", password=GOOD)
+    statuses = [
+        client.post(
+            "/accounts/login/",
+            {"username": "target", "password": "wrong"},
+            HTTP_X_FORWARDED_FOR=f"203.0.113.{n}",
+        ).status_code
+        for n in range(5)
+    ]
+    assert statuses == [200, 200, 200, 200, 429]
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded", "expected"),
+    [
+        (0, "203.0.113.1", "10.0.0.1"),
+        (1, "203.0.113.1", "203.0.113.1"),
+        (1, "198.51.100.1, 203.0.113.1", "203.0.113.1"),
+        (2, "198.51.100.1, 203.0.113.1, 10.0.0.2", "203.0.113.1"),
+        (2, "203.0.113.1", "10.0.0.1"),  # fewer hops than proxies: not through them all
+        (1, "not-an-address", "10.0.0.1"),
+        (1, "", "10.0.0.1"),
+        (1, "2001:db8::1", "2001:db8::1"),
+    ],
+)
+def test_client_ip_counts_trusted_proxies_from_the_right(
+    settings, rf, proxies, forwarded, expected
+):
+    settings.WETHINK_TRUSTED_PROXIES = proxies
+    request = rf.get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
+    assert client_ip(request) == expected

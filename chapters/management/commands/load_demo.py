@@ -1,8 +1,9 @@
 import json
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from chapters.management.commands.import_book import chapter_slug
@@ -23,8 +24,23 @@ DEMO_USERS = [
 class Command(BaseCommand):
     help = "Load the demo book and the demo users reader, editor and admin. Safe to run again."
 
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--allow-demo-accounts",
+            action="store_true",
+            help="Create the demo accounts even with DEBUG off (a public demo site).",
+        )
+
     @transaction.atomic
     def handle(self, *args, **options) -> None:
+        if not settings.DEBUG and not options["allow_demo_accounts"]:
+            # The demo passwords are public; on a real site they would be a way in,
+            # the admin account's included.
+            raise CommandError(
+                "DEBUG is off: load_demo would create the accounts reader, editor and admin "
+                "(staff) with publicly known passwords. Run it with --allow-demo-accounts "
+                "if this is meant to be a public demo."
+            )
         users = {}
         for username, password, staff in DEMO_USERS:
             user, created = get_user_model().objects.get_or_create(
