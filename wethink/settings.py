@@ -88,6 +88,15 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
+# How many reverse proxies stand in front of the site. With 0 the client is
+# REMOTE_ADDR; with N it is the Nth address from the right of X-Forwarded-For
+# (accounts/throttling.py). Set it only when every request passes the proxies.
+WETHINK_TRUSTED_PROXIES = int(os.environ.get("WETHINK_TRUSTED_PROXIES", "0"))
+AXES_CLIENT_IP_CALLABLE = "accounts.throttling.client_ip"
+# Usernames longer than an account can have are cut before axes stores them.
+AXES_USERNAME_CALLABLE = "accounts.throttling.axes_username"
+# Password-reset requests allowed per hour from one address, and for one email.
+WETHINK_PASSWORD_RESETS_PER_HOUR = int(os.environ.get("WETHINK_PASSWORD_RESETS_PER_HOUR", "5"))
 
 ROOT_URLCONF = "wethink.urls"
 WSGI_APPLICATION = "wethink.wsgi.application"
@@ -194,7 +203,13 @@ if WETHINK_SANITIZER not in {"nh3", "bleach"}:
 
 # Comments: how many one account may post a minute, and the site's address for emails.
 WETHINK_COMMENTS_PER_MINUTE = int(os.environ.get("WETHINK_COMMENTS_PER_MINUTE", "10"))
-WETHINK_SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# Every link in an email is made from SITE_URL (scheme and host, no path).
+WETHINK_SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "")
+if not DEBUG and not WETHINK_SITE_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(
+        "Set SITE_URL to the site's address, e.g. https://wethink.example.org, when DEBUG "
+        "is off: links in emails are made from it."
+    )
 
 # Importing Markdown (chapters/importing.py): bytes as inflated, per file and in all,
 # and the number of files. The admin's import runs inside one web request, so its
@@ -244,7 +259,6 @@ WETHINK_PERMISSIONS_POLICY = {
     for feature in (
         "accelerometer",
         "autoplay",
-        "bluetooth",
         "camera",
         "display-capture",
         "encrypted-media",
