@@ -55,6 +55,12 @@ class BookImportForm(forms.Form):
         label=_("Archive chapters that have no file"), required=False
     )
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["archive"].help_text = _(
+            "At most %(limit)s, unpacked as well; import bigger books with the import_book command."
+        ) % {"limit": megabytes(settings.WETHINK_ADMIN_IMPORT_MAX_BYTES)}
+
     def clean_archive(self):
         archive = self.cleaned_data["archive"]
         # The import runs inside this request: a bigger book would outlast the

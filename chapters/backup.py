@@ -19,6 +19,7 @@ import reversion
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -625,6 +626,22 @@ def _restore_people(people: list, *, map_existing: bool) -> dict:
             + ". To attach the backup's comments and revisions to "
             "these accounts, restore again with the option to map existing users "
             "(import_backup --map-existing-users)."
+        )
+    # Mapping goes by the exact username; one that differs only in case would be a
+    # second account that looks like the first, so it is refused either way.
+    folded = {name.lower(): name for name in names if name not in existing}
+    lookalikes = sorted(
+        f"{folded[other.lower()]} ({other})"
+        for other in users_model.objects.annotate(folded=Lower("username"))
+        .filter(folded__in=list(folded))
+        .values_list("username", flat=True)
+        if other not in existing
+    )
+    if lookalikes:
+        raise BackupError(
+            "These people differ only in case from accounts here: "
+            + ", ".join(lookalikes)
+            + ". Rename them in the backup or in the database first."
         )
     users = dict(existing)
     for person in people:

@@ -324,3 +324,12 @@ def test_existing_people_are_refused_unless_mapped(tmp_path, backup):
         [c for c in backup["comments"] if c["author"] == "reader0"]
     )
     assert get_user_model().objects.filter(username="reader0").count() == 1
+
+
+def test_a_person_differing_only_in_case_from_an_account_is_refused(tmp_path, backup):
+    UserFactory(username="Reader0")
+    before = everything()
+    for args in ((), ("--map-existing-users",)):
+        with pytest.raises(CommandError, match=r"differ only in case .*: reader0 \(Reader0\)"):
+            restore(tmp_path, backup, *args)
+        assert everything() == before
