@@ -110,6 +110,31 @@
   var pending = null; // {pid, exact, prefix} waiting for its thread to load
   var offer = null;
 
+  // Where a point of a range falls in an element's textContent.
+  function offsetIn(root, container, offset) {
+    var upTo = document.createRange();
+    upTo.setStart(root, 0);
+    upTo.setEnd(container, offset);
+    return upTo.toString().length;
+  }
+
+  // Scripts written without spaces between words have no word edges to find.
+  var WORD_CHAR = /[\p{L}\p{N}\p{M}_]/u;
+  var NO_SPACES = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]/u;
+  function wordChar(c) {
+    return !!c && WORD_CHAR.test(c) && !NO_SPACES.test(c);
+  }
+
+  // A quote is whole words, as the server keeps it: a selection starting or ending
+  // inside a word takes the rest of that word, so the form shows what is quoted.
+  function wholeWords(text, start, end) {
+    while (start < end && /\s/.test(text[start])) start++;
+    while (end > start && /\s/.test(text[end - 1])) end--;
+    while (start > 0 && start < end && wordChar(text[start - 1]) && wordChar(text[start])) start--;
+    while (end < text.length && end > start && wordChar(text[end - 1]) && wordChar(text[end])) end++;
+    return [start, end];
+  }
+
   function selectionInBlock() {
     var selection = window.getSelection();
     if (!selection || selection.isCollapsed || selection.rangeCount === 0) return null;
@@ -117,13 +142,15 @@
     var startBody = range.startContainer.parentElement && range.startContainer.parentElement.closest(".block__body");
     var endBody = range.endContainer.parentElement && range.endContainer.parentElement.closest(".block__body");
     if (!startBody || startBody !== endBody) return null;
-    var exact = normalise(selection.toString()).trim();
-    if (!exact) return null;
     var index = textIndex(startBody);
-    var before = document.createRange();
-    before.setStart(startBody, 0);
-    before.setEnd(range.startContainer, range.startOffset);
-    var prefix = normalise(before.toString()).slice(-32);
+    var span = wholeWords(
+      index.text,
+      offsetIn(startBody, range.startContainer, range.startOffset),
+      offsetIn(startBody, range.endContainer, range.endOffset)
+    );
+    var exact = normalise(index.text.slice(span[0], span[1]));
+    if (!exact.trim()) return null;
+    var prefix = normalise(index.text.slice(0, span[0])).slice(-32);
     return {
       pid: startBody.closest("[data-pid]").getAttribute("data-pid"),
       exact: exact,
