@@ -287,7 +287,14 @@ def test_bad_archives_are_form_errors_in_the_admin(client, staff, content, messa
 
 @pytest.mark.django_db
 def test_the_admin_refuses_archives_over_its_limit(client, staff, reader, settings):
+    from django.urls import reverse
+
     settings.WETHINK_ADMIN_IMPORT_MAX_BYTES = 1024
+    client.force_login(staff)
+    assert (
+        "At most 1.0\xa0KB, unpacked as well"
+        in client.get(reverse("admin:chapters_book_import")).text
+    )
     import secrets
 
     content = zip_bytes({"01-one.md": ONE, "02-two.md": "# Two\n\n" + secrets.token_hex(2000)})
