@@ -1,3 +1,4 @@
+import importlib
 import re
 from datetime import timedelta
 
@@ -12,7 +13,7 @@ from django.utils import timezone
 from accounts.models import ApiToken, Attempt, Profile
 from accounts.services import profile_get, token_create, token_revoke, user_for_token
 from accounts.throttling import client_ip
-from accounts.usernames import username_skeleton
+from accounts.usernames import username_skeleton, username_taken
 from tests.factories import UserFactory
 
 SIGNUP = "/accounts/signup/"
@@ -382,3 +383,23 @@ def test_client_ip_counts_trusted_proxies_from_the_right(
     settings.WETHINK_TRUSTED_PROXIES = proxies
     request = rf.get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
     assert client_ip(request) == expected
+
+
+@pytest.mark.django_db
+def test_the_migration_gives_existing_accounts_keys_and_the_older_one_wins():
+    from django.apps import apps
+
+    fill = importlib.import_module("accounts.migrations.0002_profile_username_key")
+    older = UserFactory(username="reader")
+    # Accounts from before the key: no profile, or a profile without a key,
+    # and one that already clashes with an older account.
+    get_user_model().objects.bulk_create(
+        [get_user_model()(username="Reader"), get_user_model()(username="plain")]
+    )
+    Profile.objects.update(username_key=None)
+    fill.fill_username_keys(apps, None)
+    keys = dict(Profile.objects.values_list("user__username", "username_key"))
+    assert keys == {"reader": "reader", "Reader": None, "plain": "plaln"}
+    assert Profile.objects.get(username_key="reader").user == older
+    # The name that clashed is still refused to anyone new.
+    assert username_taken("READER")
