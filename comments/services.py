@@ -121,7 +121,10 @@ def rate_limit_check(*, user: AbstractBaseUser) -> None:
     are counted one after the other, and the limit needs no shared cache (a
     per-process cache let 29 of 30 simultaneous posts through)."""
     limit = settings.WETHINK_COMMENTS_PER_MINUTE
-    list(get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk"))
+    # FOR NO KEY UPDATE: the checks of one account wait for each other, while rows
+    # that merely refer to the account (its votes, flags) are not held up.
+    account = get_user_model().objects.select_for_update(no_key=True).filter(pk=user.pk)
+    list(account.values_list("pk"))
     since = timezone.now() - timedelta(minutes=1)
     count = Comment.objects.filter(author_id=user.pk, created_at__gte=since).count()
     if count >= limit:
@@ -356,7 +359,7 @@ def vote_toggle(*, user: AbstractBaseUser, comment: Comment, voted: bool | None 
         raise ValidationError(_("You cannot vote for your own comment."))
     if comment.is_deleted or comment.moderation != Comment.Moderation.VISIBLE:
         raise ValidationError(_("You can only vote for a visible comment."))
-    list(Comment.objects.select_for_update().filter(pk=comment.pk).values_list("pk"))
+    list(Comment.objects.select_for_update(no_key=True).filter(pk=comment.pk).values_list("pk"))
     has_vote = Vote.objects.filter(comment=comment, user=user).exists()
     wanted = not has_vote if voted is None else voted
     if wanted and not has_vote:
