@@ -403,3 +403,28 @@ def test_the_migration_gives_existing_accounts_keys_and_the_older_one_wins():
     assert Profile.objects.get(username_key="reader").user == older
     # The name that clashed is still refused to anyone new.
     assert username_taken("READER")
+
+
+@pytest.mark.django_db
+def test_renaming_in_the_admin_refuses_a_lookalike_but_keeps_ones_own_name():
+    from accounts.forms import AdminUserChangeForm
+
+    UserFactory(username="reader")
+    other = UserFactory(username="other")
+    data = {"username": "READER", "date_joined": "2026-01-01 00:00:00", "is_active": "on"}
+    form = AdminUserChangeForm(instance=other, data=data)
+    assert not form.is_valid()
+    assert form.errors["username"] == ["That username is taken."]
+    form = AdminUserChangeForm(instance=other, data={**data, "username": "Other"})
+    assert form.is_valid(), form.errors
+
+
+@pytest.mark.django_db
+def test_the_lockout_page_says_how_long_the_configured_lockout_lasts(client, settings):
+    settings.AXES_COOLOFF_TIME = 1.5
+    UserFactory(username="target", password=GOOD)
+    response = client.post("/accounts/login/", {"username": "target", "password": "wrong"})
+    for _ in range(4):
+        response = client.post("/accounts/login/", {"username": "target", "password": "wrong"})
+    assert response.status_code == 429
+    assert "paused for 90 minutes" in response.text
