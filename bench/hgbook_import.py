@@ -11,7 +11,7 @@ from pathlib import Path
 
 from django.core.management import call_command
 
-from bench.anchoring_hgbook import DATA, _row, load_draft, score, v0_pid
+from bench.anchoring_hgbook import DATA, _row, data_missing, load_draft, score, v0_pid
 from chapters.management.commands.import_book import chapter_slug
 from chapters.models import Chapter
 
@@ -40,6 +40,9 @@ def check_blocks(draft, pids: dict[str, list[str]], label: str) -> None:
 
 def main() -> None:
     print("\n== hgbook through import_book (render, align, store), v0 then v1")
+    if missing := data_missing():
+        print(missing)
+        return
     v0 = load_draft(DATA / "v0")
     v1 = load_draft(DATA / "v1")
     Chapter.objects.filter(book__slug=BOOK).delete()
