@@ -12,7 +12,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from chapters.models import Book, Chapter, ChapterRevision
+from chapters.models import Book, Chapter, ChapterRevision, chapter_readable_q
 
 MAX_BODY = 10_000
 # Replies nest this deep at most; a reply to the deepest level joins that level.
@@ -29,15 +29,14 @@ class CommentQuerySet(models.QuerySet):
             return qs
         if book is not None and book.is_editor(user):
             return qs
-        # A subquery, not a join per row: the count of queries stays the same and a
-        # comment on a draft chapter or book is gone for whoever may not open it.
-        readable = Chapter.objects.readable_by(user).values("pk")
         shown = Q(moderation=Comment.Moderation.VISIBLE)
         if user.is_authenticated:
             shown |= Q(author=user)
             if book is None:
                 shown |= Q(book__in=Book.objects.editable_by(user).values("pk"))
-        return qs.filter(shown, chapter__in=readable)
+        # A comment on a chapter they may not open (a draft, or a draft book's) is
+        # gone for them, whoever wrote it.
+        return qs.filter(shown, chapter_readable_q(user, through="chapter__"))
 
     def with_viewer(self, user) -> "CommentQuerySet":
         """Annotate `voted`: whether `user` voted for each comment."""
