@@ -177,7 +177,7 @@ class Chapter(models.Model):
     objects = ChapterQuerySet.as_manager()
 
     class Meta:
-        ordering = ["book", "position", "id"]
+        ordering = ["book_id", "position", "id"]
         constraints = [
             models.UniqueConstraint(fields=["book", "slug"], name="chapter_unique_slug_in_book")
         ]
@@ -220,7 +220,7 @@ class ChapterRevision(models.Model):
     lineage = models.JSONField(default=dict, blank=True)
 
     class Meta:
-        ordering = ["chapter", "-number"]
+        ordering = ["chapter_id", "-number"]
         constraints = [
             models.UniqueConstraint(
                 fields=["chapter", "number"], name="chapter_revision_unique_number"
@@ -253,7 +253,7 @@ class Block(models.Model):
     text = models.TextField()
 
     class Meta:
-        ordering = ["revision", "position"]
+        ordering = ["revision_id", "position"]
         constraints = [
             models.UniqueConstraint(fields=["revision", "position"], name="block_unique_position"),
             models.UniqueConstraint(fields=["revision", "pid"], name="block_unique_pid"),

@@ -39,8 +39,12 @@ def pid_new(*, taken: set[str]) -> str:
 def book_pids_used(*, book: Book) -> set[str]:
     """Every pid any revision of the book has carried: retired pids are never reissued,
     so an old link or comment can never land on an unrelated new paragraph."""
+    # No ordering: its columns would join the DISTINCT and make it return every block.
     return set(
-        Block.objects.filter(revision__chapter__book=book).values_list("pid", flat=True).distinct()
+        Block.objects.filter(revision__chapter__book=book)
+        .order_by()
+        .values_list("pid", flat=True)
+        .distinct()
     )
 
 

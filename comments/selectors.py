@@ -134,7 +134,8 @@ def comments_by_author(*, viewer, author) -> dict:
 
 def acknowledgements(*, book: Book) -> list[dict]:
     """Everyone whose comments were folded into the book, most contributions first,
-    under the name they chose; people who asked not to be listed are left out."""
+    under the name they chose; people who asked not to be listed are left out.
+    Two queries, however many people."""
     from accounts.models import Profile
 
     rows = list(
@@ -147,7 +148,9 @@ def acknowledgements(*, book: Book) -> list[dict]:
     )
     profiles = {
         profile.user_id: profile
-        for profile in Profile.objects.filter(user_id__in=[row["author_id"] for row in rows])
+        for profile in Profile.objects.filter(
+            user_id__in=[row["author_id"] for row in rows]
+        ).select_related("user")
     }
     people = []
     for row in rows:
