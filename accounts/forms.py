@@ -66,3 +66,14 @@ class AdminUserCreationForm(UsernameLookalikeMixin, auth_forms.AdminUserCreation
 
 class AdminUserChangeForm(UsernameLookalikeMixin, auth_forms.UserChangeForm):
     pass
+
+
+class QueuedPasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's reset form, with the email sent by a task (accounts/tasks.py): the
+    page answers at once whether or not the address has an account, and the
+    link's token is made when the message goes out, never kept in the queue."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        from accounts.tasks import send_password_reset_email
+
+        send_password_reset_email.enqueue(user_id=context["user"].pk)

@@ -4,19 +4,16 @@ import hashlib
 import logging
 import secrets
 
-from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.forms import USERNAME_TAKEN
 from accounts.models import ApiToken, Profile
+from accounts.tasks import send_existing_account_email
 from accounts.usernames import username_taken
 
 log = logging.getLogger(__name__)
@@ -54,26 +51,15 @@ def user_signup(*, username: str, email: str, password: str) -> AbstractBaseUser
         raise ValidationError({"username": USERNAME_TAKEN}) from None
     others = list(users.objects.filter(email__iexact=email, is_active=True).exclude(pk=user.pk))
     if others:
-        transaction.on_commit(lambda: _existing_account_notice(new=user, existing=others))
+        # Sent by a task (accounts/tasks.py), so the answer to the sign-up does
+        # not wait for the mail server, and mail trouble is retried, not shown.
+        transaction.on_commit(
+            lambda: send_existing_account_email.enqueue(
+                new_id=user.pk, existing_ids=[other.pk for other in others]
+            ),
+            robust=True,
+        )
     return user
-
-
-def _existing_account_notice(*, new: AbstractBaseUser, existing: list) -> None:
-    site = settings.WETHINK_SITE_URL.rstrip("/")
-    body = render_to_string(
-        "accounts/email/existing_account.txt",
-        {
-            "new": new,
-            "existing": existing,
-            "reset_url": site + reverse("password_reset"),
-            "site_url": site,
-        },
-    )
-    try:
-        send_mail(_("A new wethink account uses your email address"), body, None, [new.email])
-    except OSError:
-        # The account is made either way; mail trouble is logged, not shown.
-        log.exception("could not send the existing-account notice to %s", new.email)
 
 
 @transaction.atomic

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import services
-from accounts.forms import ProfileForm, SignupForm
+from accounts.forms import ProfileForm, QueuedPasswordResetForm, SignupForm
 from accounts.models import ApiToken
 from accounts.throttling import client_ip, over_limit
 from comments.selectors import comments_by_author, reputations
@@ -144,6 +144,8 @@ class PasswordResetView(auth_views.PasswordResetView):
     """Django's password reset, answering the same whether or not the address has an
     account, with links made from SITE_URL rather than from the request's Host, and
     a limit on requests from one address and for one email (a 429 page past it)."""
+
+    form_class = QueuedPasswordResetForm
 
     def post(self, request, *args, **kwargs):
         if self._over_limit("reset-ip", client_ip(request)):

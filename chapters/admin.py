@@ -1,35 +1,28 @@
-import io
-import json
-import tempfile
-import zipfile
-from pathlib import Path
-
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from reversion.admin import VersionAdmin
 
-from chapters.backup import book_backup
 from chapters.diffing import words_diff
-from chapters.exporting import export_epub, export_html, export_markdown
-from chapters.importing import ImportRefused, Limits, megabytes, read_zip
+from chapters.importing import megabytes
 from chapters.models import Book, Chapter, ChapterRevision
 from chapters.services import (
     RevisionConflict,
-    book_import,
     chapter_create,
     chapter_revise,
     chapters_lock,
     revision_base_check,
     text_normalize,
 )
+from jobs.models import BookJob
+from jobs.services import admin_import_limit, job_export_create, job_import_create
 from wethink.rendering import render_chapter
 
 
@@ -59,13 +52,13 @@ class BookImportForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["archive"].help_text = _(
             "At most %(limit)s, unpacked as well; import bigger books with the import_book command."
-        ) % {"limit": megabytes(settings.WETHINK_ADMIN_IMPORT_MAX_BYTES)}
+        ) % {"limit": megabytes(admin_import_limit())}
 
     def clean_archive(self):
         archive = self.cleaned_data["archive"]
-        # The import runs inside this request: a bigger book would outlast the
+        # Run inside this request (no worker), a bigger book would outlast the
         # server's timeout, so it is refused here and imported with `import_book`.
-        limit = settings.WETHINK_ADMIN_IMPORT_MAX_BYTES
+        limit = admin_import_limit()
         if archive.size > limit:
             raise ValidationError(
                 _(
@@ -84,57 +77,53 @@ def _one_book(modeladmin, request, queryset) -> Book | None:
     return queryset.get()
 
 
-def _download(content: bytes | str, *, name: str, content_type: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+def _export(modeladmin, request, queryset, *, kind: str, log: str):
+    """Queues the export as a job (jobs/); with the worker the admin goes to the
+    job's page, where the file can be downloaded when it is made. When tasks run
+    in the request (`make run`) the file is the answer, as it is ready."""
+    book = _one_book(modeladmin, request, queryset)
+    if book is None:
+        return None
+    modeladmin.log_change(request, book, log)
+    job = job_export_create(book=book, kind=kind, user=request.user)
+    if job.status == BookJob.Status.DONE:
+        with job.result.open("rb") as handle:
+            response = HttpResponse(handle.read(), content_type=job.content_type)
+        response["Content-Disposition"] = content_disposition_header(
+            as_attachment=True, filename=job.filename
+        )
+        return response
+    if job.status == BookJob.Status.FAILED:
+        modeladmin.message_user(request, job.error, messages.ERROR)
+        return None
+    modeladmin.message_user(
+        request,
+        _("The export of “%(b)s” is queued; its file will be listed here when it is made.")
+        % {"b": book.title},
+    )
+    return HttpResponseRedirect(reverse("admin:jobs_bookjob_change", args=[job.pk]))
 
 
-@admin.action(description=_("Export as EPUB 3"))
+@admin.action(description=_("Export as EPUB 3"), permissions=["change"])
 def export_epub_action(modeladmin, request, queryset):
-    book = _one_book(modeladmin, request, queryset)
-    if book is not None:
-        modeladmin.log_change(request, book, "Exported as EPUB")
-        return _download(
-            export_epub(book), name=f"{book.slug}.epub", content_type="application/epub+zip"
-        )
-    return None
+    return _export(modeladmin, request, queryset, kind=BookJob.Kind.EPUB, log="Exported as EPUB")
 
 
-@admin.action(description=_("Export as one HTML file"))
+@admin.action(description=_("Export as one HTML file"), permissions=["change"])
 def export_html_action(modeladmin, request, queryset):
-    book = _one_book(modeladmin, request, queryset)
-    if book is not None:
-        modeladmin.log_change(request, book, "Exported as HTML")
-        return _download(
-            export_html(book), name=f"{book.slug}.html", content_type="text/html; charset=utf-8"
-        )
-    return None
+    return _export(modeladmin, request, queryset, kind=BookJob.Kind.HTML, log="Exported as HTML")
 
 
-@admin.action(description=_("Export as Markdown files (zip)"))
+@admin.action(description=_("Export as Markdown files (zip)"), permissions=["change"])
 def export_markdown_action(modeladmin, request, queryset):
-    book = _one_book(modeladmin, request, queryset)
-    if book is None:
-        return None
-    with tempfile.TemporaryDirectory() as folder:
-        paths = export_markdown(book, Path(folder))
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            for path in paths:
-                archive.write(path, arcname=path.name)
-    modeladmin.log_change(request, book, "Exported as Markdown")
-    return _download(buffer.getvalue(), name=f"{book.slug}.zip", content_type="application/zip")
+    return _export(
+        modeladmin, request, queryset, kind=BookJob.Kind.MARKDOWN, log="Exported as Markdown"
+    )
 
 
-@admin.action(description=_("Download a full backup (JSON)"))
+@admin.action(description=_("Download a full backup (JSON)"), permissions=["change"])
 def export_backup_action(modeladmin, request, queryset):
-    book = _one_book(modeladmin, request, queryset)
-    if book is None:
-        return None
-    modeladmin.log_change(request, book, "Backed up")
-    data = json.dumps(book_backup(book=book), ensure_ascii=False, indent=1, sort_keys=True)
-    return _download(data, name=f"{book.slug}-backup.json", content_type="application/json")
+    return _export(modeladmin, request, queryset, kind=BookJob.Kind.BACKUP, log="Backed up")
 
 
 @admin.register(Book)
@@ -159,27 +148,25 @@ class BookAdmin(admin.ModelAdmin):
         form = BookImportForm(request.POST or None, request.FILES or None)
         outcomes = None
         if request.method == "POST" and form.is_valid():
-            try:
-                files = read_zip(
-                    form.cleaned_data["archive"],
-                    limits=Limits.from_settings(
-                        total_bytes=settings.WETHINK_ADMIN_IMPORT_MAX_BYTES
-                    ),
-                )
-                book, outcomes = book_import(
-                    book_slug=form.cleaned_data["slug"],
-                    title=form.cleaned_data["title"] or None,
-                    files=files,
-                    editor=request.user,
-                    archive_missing=form.cleaned_data["archive_missing"],
-                )
-            except ImportRefused as error:
-                form.add_error("archive", str(error))
-            except ValidationError as error:
-                form.add_error("archive", error.messages)
+            job = job_import_create(
+                book_slug=form.cleaned_data["slug"],
+                title=form.cleaned_data["title"],
+                archive=form.cleaned_data["archive"],
+                archive_missing=form.cleaned_data["archive_missing"],
+                user=request.user,
+            )
+            if job.status == BookJob.Status.FAILED:
+                form.add_error("archive", job.error)
+            elif job.status == BookJob.Status.DONE:
+                outcomes = job.outcome
+                self.message_user(request, _("Imported into “%(b)s”.") % {"b": job.book.title})
             else:
-                self.log_change(request, book, f"Imported {len(files)} chapter files")
-                self.message_user(request, _("Imported into “%(b)s”.") % {"b": book.title})
+                self.message_user(
+                    request,
+                    _("The import into “%(b)s” is queued; its outcome shows here.")
+                    % {"b": job.book_slug},
+                )
+                return HttpResponseRedirect(reverse("admin:jobs_bookjob_change", args=[job.pk]))
         context = {
             **self.admin_site.each_context(request),
             "title": _("Import a book"),

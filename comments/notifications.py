@@ -1,43 +1,51 @@
-"""Email to commenters. Each kind can be switched off on the person's profile."""
+"""Email to commenters. Each kind can be switched off on the person's profile.
 
-import logging
+`notify_reply` and `notify_decision` are called after the write commits; they
+only enqueue a task with the comment's id, so a slow or absent mail server never
+holds up a page. The task builds the message from the database when it runs
+and is retried while the mail server is down (wethink/tasks.py).
+"""
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
+from django.tasks import task
 from django.template.loader import render_to_string
 
-log = logging.getLogger(__name__)
+from wethink.tasks import mail_deliver
 
 
 def _site_url(path: str) -> str:
     return settings.WETHINK_SITE_URL.rstrip("/") + path
 
 
-def _send(*, to, subject: str, template: str, context: dict) -> bool:
+def _message(*, to, subject: str, template: str, context: dict) -> EmailMessage | None:
     if not to.email:
-        return False
+        return None
     body = render_to_string(template, {**context, "recipient": to, "site_url": _site_url("")})
-    try:
-        send_mail(subject, body, None, [to.email])
-    except OSError:
-        # Mail trouble must not break commenting; the comment itself is saved.
-        log.exception("could not send %r to %s", subject, to.email)
-        return False
-    return True
+    return EmailMessage(subject=subject, body=body, to=[to.email])
 
 
-def notify_reply(*, reply) -> bool:
-    """Tell the parent comment's author that someone replied, unless they replied
-    to themselves or switched these emails off."""
+def reply_message(*, reply_id: int) -> EmailMessage | None:
+    """The email telling a parent comment's author about a reply, or None when
+    there is nothing to tell: the reply is gone or not shown, they replied to
+    themselves, or they switched these emails off."""
     from accounts.services import profile_get
+    from comments.models import Comment
 
+    reply = (
+        Comment.objects.select_related("author", "parent__author", "chapter", "book")
+        .filter(pk=reply_id, deleted_at__isnull=True, moderation=Comment.Moderation.VISIBLE)
+        .first()
+    )
+    if reply is None or reply.parent is None:
+        return None
     parent = reply.parent
     to = parent.author
     if to.pk == reply.author_id or not to.is_active:
-        return False
+        return None
     if not profile_get(to).notify_replies:
-        return False
-    return _send(
+        return None
+    return _message(
         to=to,
         subject=f"{reply.author.get_username()} replied to your comment",
         template="comments/email/reply.txt",
@@ -45,16 +53,59 @@ def notify_reply(*, reply) -> bool:
     )
 
 
-def notify_decision(*, comment) -> bool:
-    """Tell a commenter that their comment was accepted or folded into the text."""
+def decision_message(*, comment_id: int) -> EmailMessage | None:
+    """The email telling a commenter their comment was accepted or folded into
+    the text, or None when that is no longer so or they switched these off."""
     from accounts.services import profile_get
+    from comments.models import Comment
 
+    comment = (
+        Comment.objects.select_related("author", "chapter", "book", "incorporated_in")
+        .filter(
+            pk=comment_id,
+            deleted_at__isnull=True,
+            decision__in=[Comment.Decision.ACCEPTED, Comment.Decision.INCORPORATED],
+        )
+        .first()
+    )
+    if comment is None:
+        return None
     to = comment.author
     if not to.is_active or not profile_get(to).notify_decisions:
-        return False
-    return _send(
+        return None
+    return _message(
         to=to,
         subject=f"Your comment was {comment.get_decision_display()}",
         template="comments/email/decision.txt",
         context={"comment": comment, "url": _site_url(comment.get_absolute_url())},
     )
+
+
+@task
+def send_reply_email(reply_id: int, attempt: int = 1) -> bool:
+    return mail_deliver(
+        message=reply_message(reply_id=reply_id),
+        task=send_reply_email,
+        attempt=attempt,
+        retry_kwargs={"reply_id": reply_id},
+    )
+
+
+@task
+def send_decision_email(comment_id: int, attempt: int = 1) -> bool:
+    return mail_deliver(
+        message=decision_message(comment_id=comment_id),
+        task=send_decision_email,
+        attempt=attempt,
+        retry_kwargs={"comment_id": comment_id},
+    )
+
+
+def notify_reply(*, reply) -> None:
+    """Tell the parent comment's author that someone replied (enqueued)."""
+    send_reply_email.enqueue(reply_id=reply.pk)
+
+
+def notify_decision(*, comment) -> None:
+    """Tell a commenter that their comment was accepted or folded into the text (enqueued)."""
+    send_decision_email.enqueue(comment_id=comment.pk)

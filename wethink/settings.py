@@ -52,9 +52,12 @@ INSTALLED_APPS = [
     "django_htmx",
     "reversion",
     "axes",
+    # The task queue in the database, for `manage.py db_worker` (WETHINK_TASKS=db).
+    "django_tasks_db",
     "accounts",
     "chapters",
     "comments",
+    "jobs",
 ]
 
 MIDDLEWARE = [
@@ -165,6 +168,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Files the site makes or receives: the admin's book exports and import uploads
+# (jobs/). Never served as they are: they are downloaded through the admin only.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / "media")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -193,8 +199,35 @@ if MAILERS["default"]["BACKEND"].endswith("smtp.EmailBackend"):
         "username": os.environ.get("EMAIL_HOST_USER", ""),
         "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
         "use_tls": env_bool("EMAIL_USE_TLS", False),
+        # A mail server that does not answer holds up the worker this long, then
+        # counts as a failed send and is tried again later.
+        "timeout": float(os.environ.get("EMAIL_TIMEOUT", "10")),
     }
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "wethink <noreply@localhost>")
+
+# Slow work runs through Django's tasks framework: every email, and the admin's
+# exports and imports of whole books. "db" keeps tasks in the database
+# (django-tasks-db) for the worker, `manage.py db_worker`, which `make serve`
+# starts beside gunicorn; "immediate" runs a task inside the request that asked
+# for it (`make run`, tests). Production uses the worker unless told otherwise.
+WETHINK_TASKS = os.environ.get("WETHINK_TASKS", "immediate" if DEBUG else "db")
+if WETHINK_TASKS not in {"db", "immediate"}:
+    raise ImproperlyConfigured("WETHINK_TASKS must be 'db' or 'immediate'.")
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django_tasks_db.DatabaseBackend"
+            if WETHINK_TASKS == "db"
+            else "django.tasks.backends.immediate.ImmediateBackend"
+        ),
+    }
+}
+# A send the mail server refuses or cannot take is tried again after each of
+# these delays in seconds (1 min, 5 min, 30 min, 2 h, 6 h), then logged as an
+# error and kept as a failed task. Retries need the worker's queue (WETHINK_TASKS=db).
+WETHINK_MAIL_RETRY_DELAYS = [
+    int(delay) for delay in env_list("WETHINK_MAIL_RETRY_DELAYS", "60,300,1800,7200,21600")
+]
 
 # The HTML sanitiser behind wethink.sanitize.sanitize_html: "nh3" or "bleach".
 WETHINK_SANITIZER = os.environ.get("WETHINK_SANITIZER", "nh3")
@@ -212,9 +245,10 @@ if not DEBUG and not WETHINK_SITE_URL.startswith(("https://", "http://")):
     )
 
 # Importing Markdown (chapters/importing.py): bytes as inflated, per file and in all,
-# and the number of files. The admin's import runs inside one web request, so its
-# upload (and what it inflates to) has a smaller limit: about 1 s per MB of Markdown,
-# under gunicorn's 30 s timeout. Bigger books use `import_book`.
+# and the number of files. Without the worker (WETHINK_TASKS=immediate) the admin's
+# import runs inside one web request, so its upload (and what it inflates to) has a
+# smaller limit: about 1 s per MB of Markdown, under gunicorn's 30 s timeout. With
+# the worker the admin imports up to WETHINK_IMPORT_MAX_BYTES.
 WETHINK_IMPORT_MAX_BYTES = int(os.environ.get("WETHINK_IMPORT_MAX_BYTES", str(50 * 1024 * 1024)))
 WETHINK_IMPORT_MAX_FILE_BYTES = int(
     os.environ.get("WETHINK_IMPORT_MAX_FILE_BYTES", str(5 * 1024 * 1024))
