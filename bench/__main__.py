@@ -1,12 +1,21 @@
-"""`make bench`: every benchmark, each printing its figures."""
+"""`make bench`: every benchmark, each printing its figures.
 
+`python -m bench --only anchoring_hgbook moves` runs just the named ones.
+"""
+
+import argparse
 import os
 import sys
 import tempfile
 from pathlib import Path
 
+BENCHMARKS = ("anchoring_hgbook", "moves", "hgbook_import", "pages", "comments", "feedback")
+
 
 def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--only", nargs="+", choices=BENCHMARKS, default=list(BENCHMARKS))
+    only = parser.parse_args().only
     # Benchmarks write a throwaway database, never the development one.
     workdir = Path(tempfile.mkdtemp(prefix="wethink-bench-"))
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{workdir / 'bench.sqlite3'}")
@@ -24,13 +33,11 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
 
-    from bench import anchoring_hgbook, comments, feedback, hgbook_import, pages
+    import importlib
 
-    anchoring_hgbook.main()
-    hgbook_import.main()
-    pages.main()
-    comments.main()
-    feedback.main()
+    for name in BENCHMARKS:
+        if name in only:
+            importlib.import_module(f"bench.{name}").main()
 
 
 if __name__ == "__main__":

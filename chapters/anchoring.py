@@ -35,12 +35,15 @@ every reader.
 """
 
 import bisect
+import functools
 import itertools
 import math
 import re
+from collections import Counter
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from rapidfuzz import process
 from rapidfuzz.distance import Indel, LCSseq
 
 MIN_SIMILARITY: float = 0.5
@@ -59,10 +62,25 @@ MOVE_MIN_SIMILARITY: float = 0.9
 """A block is recognised as moved only when its text is nearly unchanged: away from
 its neighbours, only the text vouches for it."""
 
+MOVE_MARGIN: float = 0.05
+"""How far a moved block's best candidate must lead the second best, on both
+sides: a deleted paragraph beside a look-alike of the one that moved must not
+take its place."""
+
 MIN_WORDS: int = 5
 """Texts shorter than this ("Example:", "Parameters to this hook:") are too common
 to prove a move, a split or a merge; they keep a pid only where the diff puts them
 (equal runs, edits, slots)."""
+
+RUN_GAP: int = 40
+"""Two moved blocks at most this many blocks apart on both sides bound one moved
+section: what lies between them travelled with them."""
+
+REGION_PAIRS: int = 60_000
+"""The most old-new pairs compared in one changed region; beyond, a band."""
+
+PART_REACH: int = 40
+"""Blocks searched either side for the block a part was split from or merged into."""
 
 PART_MIN_COVERAGE: float = 0.6
 """Share of a block's words that must be found, in order, in a nearby block for it
@@ -95,20 +113,47 @@ class Alignment:
     merged: dict[str, int] = field(default_factory=dict)
 
 
+class _Words(dict[str, str]):
+    """One character per distinct word of an alignment, so that a text becomes a
+    string of word codes: rapidfuzz then compares many texts in one call, in C,
+    with exactly the scores it gives on word lists."""
+
+    def code(self, words: Sequence[str]) -> str:
+        return "".join(self.get(w) or self._add(w) for w in words)
+
+    def _add(self, word: str) -> str:
+        point = 0x100 + len(self)
+        point += 0x800 if point >= 0xD800 else 0  # surrogates are not characters
+        self[word] = chr(point)
+        return self[word]
+
+
 @dataclass(frozen=True)
 class _Text:
     key: str  # whitespace-normalised: blocks with equal keys are unchanged
     words: tuple[str, ...]
+    code: str  # the words as `_Words` codes
 
     @classmethod
-    def of(cls, text: str) -> "_Text":
+    def of(cls, text: str, vocabulary: _Words) -> "_Text":
         key = " ".join(text.split())
         # A block of marks only ("* * *") compares on its marks.
-        return cls(key, tuple(_WORD.findall(key.casefold())) or tuple(key.split()))
+        words = tuple(_WORD.findall(key.casefold())) or tuple(key.split())
+        return cls(key, words, vocabulary.code(words))
+
+    @functools.cached_property
+    def tokens(self) -> tuple[str, ...]:
+        """Each word occurrence: its code, then its rank among the word's repeats."""
+        seen: Counter[str] = Counter()
+        tokens = []
+        for char in self.code:
+            seen[char] += 1
+            tokens.append(char + chr(seen[char]))
+        return tuple(tokens)
 
 
 def _similarity(a: _Text, b: _Text) -> float:
-    return Indel.normalized_similarity(a.words, b.words)
+    return Indel.normalized_similarity(a.code, b.code)
 
 
 def similarity(a: str, b: str) -> float:
@@ -118,27 +163,74 @@ def similarity(a: str, b: str) -> float:
     On words rather than characters, so that unrelated sentences do not score on
     shared letters while reworded ones still score on shared phrases.
     """
-    return _similarity(_Text.of(a), _Text.of(b))
+    vocabulary = _Words()
+    return _similarity(_Text.of(a, vocabulary), _Text.of(b, vocabulary))
 
 
-def _part_of(part: _Text, whole: _Text) -> int:
-    """How many words of `part` are found in order in `whole`, when that makes `part`
-    mostly text of `whole` and is long enough to prove it; else 0.
+class _Index:
+    """Candidate lists: which texts of a list may have `k` words in common (in any
+    order, repeats counted) with a given text, without comparing it to each.
 
-    A text quoted whole in the other block ("as “Figure title” shows") is cited
-    there, not split off or merged: cross-references render that way.
+    Prefix filtering: order every word occurrence ("the", 1st; "the", 2nd; ...)
+    rarest first, in one order for all texts. If two texts share k occurrences,
+    the first (size - k + 1) occurrences of either include one of them, so only
+    texts holding one of those need to be compared: for a distinctive paragraph,
+    a handful among a thousand.
     """
-    needed = max(MIN_WORDS, math.ceil(PART_MIN_COVERAGE * len(part.words)))
-    common = LCSseq.similarity(part.words, whole.words, score_cutoff=needed)
-    if common and any(f"{left}{part.key}{right}" in whole.key for left, right in _QUOTES):
-        return 0
-    return common
+
+    def __init__(self, texts: Sequence[_Text], others: Sequence[_Text] = ()) -> None:
+        self.frequency: Counter[str] = Counter(
+            itertools.chain.from_iterable(text.tokens for text in itertools.chain(texts, others))
+        )
+        self.postings: dict[str, list[int]] = {}
+        for i, text in enumerate(texts):
+            for token in text.tokens:
+                self.postings.setdefault(token, []).append(i)
+
+    def sharing(self, text: _Text, k: int) -> set[int] | None:
+        """Indices that may share `k` word occurrences with `text`; None for all."""
+        if k <= 0:
+            return None
+        frequency = self.frequency
+        tokens = sorted(text.tokens, key=lambda token: (frequency[token], token))
+        return set().union(*(self.postings.get(t, ()) for t in tokens[: len(tokens) - k + 1]))
+
+
+def _needed(part: _Text) -> int:
+    """Words of `part` that must be found in order in a block to call it part of it."""
+    return max(MIN_WORDS, math.ceil(PART_MIN_COVERAGE * len(part.words)))
 
 
 def _best_whole(part: _Text, wholes: Mapping[int, _Text]) -> int | None:
-    """The block `part` is mostly made of; None when there is none, or two tie."""
-    scores = sorted(((_part_of(part, text), i) for i, text in wholes.items()), reverse=True)
-    if not scores or not scores[0][0] or (len(scores) > 1 and scores[1][0] == scores[0][0]):
+    """The block `part` is mostly made of; None when there is none, or two tie.
+
+    `part` is mostly text of a block when most of its words are found there in
+    order, and enough of them to prove it. A text quoted whole in the other block
+    ("as “Figure title” shows") is cited there, not split off or merged:
+    cross-references render that way.
+    """
+    needed = _needed(part)
+    if len(part.words) < needed or not wholes:
+        return None
+    indices = list(wholes)
+    found = process.extract(
+        part.code,
+        [wholes[i].code for i in indices],
+        scorer=LCSseq.similarity,
+        score_cutoff=needed,
+        limit=None,
+    )
+    scores = sorted(
+        (
+            (common, indices[at])
+            for _, common, at in found
+            if not any(
+                f"{left}{part.key}{right}" in wholes[indices[at]].key for left, right in _QUOTES
+            )
+        ),
+        reverse=True,
+    )
+    if not scores or (len(scores) > 1 and scores[1][0] == scores[0][0]):
         return None
     return scores[0][1]
 
@@ -146,12 +238,12 @@ def _best_whole(part: _Text, wholes: Mapping[int, _Text]) -> int | None:
 class _Chapter:
     """One chapter's alignment while it is built; blocks are referred to by index."""
 
-    def __init__(self, old: Sequence[Anchor], new: Sequence[str]) -> None:
+    def __init__(self, old: Sequence[Anchor], new: Sequence[str], vocabulary: _Words) -> None:
         self.old_pids = [anchor.pid for anchor in old]
         if len(set(self.old_pids)) != len(self.old_pids):
             raise ValueError("Pids must be unique within the old revision.")
-        self.old = [_Text.of(anchor.text) for anchor in old]
-        self.new = [_Text.of(text) for text in new]
+        self.old = [_Text.of(anchor.text, vocabulary) for anchor in old]
+        self.new = [_Text.of(text, vocabulary) for text in new]
         self.new_to_old: dict[int, int] = {}
         self.old_to_new: dict[int, int] = {}
         self.fixed: set[int] = set()  # new blocks unchanged or moved: neither edited nor split
@@ -159,13 +251,15 @@ class _Chapter:
         self.split_from: dict[int, int] = {}
         self.merged: dict[int, int] = {}
         self.moved_in: dict[int, str] = {}  # new block -> pid retired from another chapter
+        self.moved_out: set[int] = set()  # old blocks whose pid went to another chapter
 
     def pair(self, o: int, n: int) -> None:
         self.new_to_old[n] = o
         self.old_to_new[o] = n
 
     def free_old(self, indices: Sequence[int]) -> list[int]:
-        return [o for o in indices if o not in self.old_to_new and o not in self.merged]
+        taken = (self.old_to_new, self.merged, self.moved_out)
+        return [o for o in indices if not any(o in t for t in taken)]
 
     def free_new(self, indices: Sequence[int]) -> list[int]:
         taken = (self.new_to_old, self.split_from, self.moved_in)
@@ -188,32 +282,41 @@ class _Chapter:
 
 def _moves(olds: Sequence[_Text], news: Sequence[_Text]) -> list[tuple[int, int]]:
     """Pairs (old, new) of near-identical distinctive texts, each the other's single
-    best candidate. A tie means the text does not tell which block is which: no pair."""
+    best candidate by a margin (`MOVE_MARGIN`): when a second text comes close, the
+    text does not tell which block is which, and no pair is made."""
     t = MOVE_MIN_SIMILARITY
-    by_length = sorted((len(text.words), n) for n, text in enumerate(news))
-    lengths = [length for length, _ in by_length]
-    best: dict[tuple[str, int], tuple[float, list[int]]] = {}
+    floor = t - MOVE_MARGIN  # candidates that can spoil a best one's margin
+    scores: dict[str, dict[int, list[tuple[float, int]]]] = {"old": {}, "new": {}}
+    index = _Index(news, olds)
     for o, old in enumerate(olds):
         size = len(old.words)
         if size < MIN_WORDS:
             continue
-        # Only texts of about the same length can reach the similarity floor.
-        lo = bisect.bisect_left(lengths, max(MIN_WORDS, size * t / (2 - t) - 1e-9))
-        hi = bisect.bisect_right(lengths, size * (2 - t) / t + 1e-9)
-        for _, n in by_length[lo:hi]:
-            score = Indel.normalized_similarity(old.words, news[n].words, score_cutoff=t)
-            if not score:
-                continue
-            for key, other in ((("old", o), n), (("new", n), o)):
-                top, who = best.get(key, (0.0, []))
-                if score > top:
-                    best[key] = (score, [other])
-                elif score == top:
-                    who.append(other)
+        # The floor needs this many words in common, and about the same length.
+        sharing = index.sharing(old, math.ceil(size * floor / (2 - floor) - 1e-9))
+        lo, hi = max(MIN_WORDS, size * floor / (2 - floor) - 1e-9), size * (2 - floor) / floor
+        ns = [n for n in sorted(sharing or range(len(news))) if lo <= len(news[n].words) <= hi]
+        for _, score, at in process.extract(
+            old.code,
+            [news[n].code for n in ns],
+            scorer=Indel.normalized_similarity,
+            score_cutoff=floor,
+            limit=None,
+        ):
+            n = ns[at]
+            scores["old"].setdefault(o, []).append((score, n))
+            scores["new"].setdefault(n, []).append((score, o))
+
+    def best(side: str, index: int) -> int | None:
+        ranked = sorted(scores[side].get(index, []), reverse=True)
+        if not ranked or ranked[0][0] < t:
+            return None
+        if len(ranked) > 1 and ranked[0][0] - ranked[1][0] < MOVE_MARGIN:
+            return None
+        return ranked[0][1]
+
     return sorted(
-        (o, ns[0])
-        for (side, o), (_, ns) in best.items()
-        if side == "old" and len(ns) == 1 and best[("new", ns[0])][1] == [o]
+        (o, n) for o in scores["old"] if (n := best("old", o)) is not None and best("new", n) == o
     )
 
 
@@ -222,26 +325,81 @@ def _pair_region(ch: _Chapter, olds: Sequence[int], news: Sequence[int]) -> list
 
     Maximises the summed similarity above the floor, so that two middling pairs
     win over one good pair they cross only when together they carry clearly more.
+    Only pairs above the floor count: they are found by one call per old block
+    (rapidfuzz compares in C), and the best chain of K pairs costs K log K. A
+    region bigger than `REGION_PAIRS` pairs (a chapter largely rewritten) is
+    searched in a band around its diagonal: an edit stays roughly in place, and
+    what moved far is found by `_moves`.
     """
+    if not olds or not news:
+        return []
+    codes = [ch.new[n].code for n in news]
     a, b = len(olds), len(news)
-    gain = [[_similarity(ch.old[o], ch.new[n]) - MIN_SIMILARITY for n in news] for o in olds]
-    best = [[0.0] * (b + 1) for _ in range(a + 1)]
-    for x in range(a - 1, -1, -1):
-        for y in range(b - 1, -1, -1):
-            best[x][y] = max(best[x + 1][y], best[x][y + 1])
-            if gain[x][y] >= 0:
-                best[x][y] = max(best[x][y], gain[x][y] + best[x + 1][y + 1])
+    reach = max(1, REGION_PAIRS // (2 * a)) if a * b > REGION_PAIRS else b
+    candidates = []
+    for x, o in enumerate(olds):
+        lo = max(0, x * b // a - reach)
+        candidates.extend(
+            (x, lo + y, score - MIN_SIMILARITY)
+            for _, score, y in process.extract(
+                ch.old[o].code,
+                codes[lo : lo + 2 * reach],
+                scorer=Indel.normalized_similarity,
+                score_cutoff=MIN_SIMILARITY,
+                limit=None,
+            )
+        )
+    return _best_chain(candidates, olds, news)
+
+
+def _best_chain(
+    candidates: list[tuple[int, int, float]], olds: Sequence[int], news: Sequence[int]
+) -> list[tuple[int, int]]:
+    """The chain of candidates (x, y, gain), increasing in x and in y, of the
+    greatest summed gain (among equal sums, the first found; a pair at the floor
+    still counts). Returned as (olds[x], news[y]) pairs.
+
+    A Fenwick tree over y holds, for each prefix of the new side, the best chain
+    ending there among the old blocks already passed.
+    """
+    size = len(news)
+    tree: list[tuple[float, int]] = [(0.0, -1)] * (size + 1)  # (total, candidate index)
+
+    def best_before(y: int) -> tuple[float, int]:
+        found = (0.0, -1)
+        while y > 0:
+            if tree[y][0] > found[0]:
+                found = tree[y]
+            y -= y & -y
+        return found
+
+    def offer(y: int, entry: tuple[float, int]) -> None:
+        y += 1
+        while y <= size:
+            if entry[0] > tree[y][0]:
+                tree[y] = entry
+            y += y & -y
+
+    ordered = sorted(candidates, key=lambda c: (c[0], c[1]))
+    totals: list[float] = []
+    previous: list[int] = []
+    for _, group in itertools.groupby(range(len(ordered)), key=lambda i: ordered[i][0]):
+        members = list(group)
+        # One old block at a time: its candidates may not chain onto each other.
+        for i in members:
+            _, y, gain = ordered[i]
+            total, before = best_before(y)
+            totals.append(total + gain + 1e-9)
+            previous.append(before)
+        for i in members:
+            offer(ordered[i][1], (totals[i], i))
+    end = best_before(size)[1]
     pairs = []
-    x = y = 0
-    while x < a and y < b:
-        if gain[x][y] >= 0 and best[x][y] == gain[x][y] + best[x + 1][y + 1]:
-            pairs.append((olds[x], news[y]))
-            x, y = x + 1, y + 1
-        elif best[x][y] == best[x + 1][y]:
-            x += 1
-        else:
-            y += 1
-    return pairs
+    while end != -1:
+        x, y, _ = ordered[end]
+        pairs.append((olds[x], news[y]))
+        end = previous[end]
+    return pairs[::-1]
 
 
 def _fill_slots(ch: _Chapter) -> None:
@@ -256,13 +414,24 @@ def _fill_slots(ch: _Chapter) -> None:
                 ch.pair(o, n)
 
 
-def _nearby(chain: list[tuple[int, int]], side: int, index: int, limit: int) -> range:
+def _nearby(chain: list[tuple[int, int]], side: int, index: int, sizes: tuple[int, int]) -> range:
     """Indices on the other side between the settled pairs around `index` (a block
-    of side 0 = old or 1 = new), those pairs' own blocks included. `chain` is in
-    reading order on both sides."""
+    of side 0 = old or 1 = new), those pairs' own blocks included; `sizes` are the
+    numbers of old and new blocks. `chain` is in reading order on both sides.
+
+    A split-off or merged part lies next to its block: between settled pairs far
+    apart (a chapter largely rewritten), only the `PART_REACH` blocks either side
+    of the place facing `index` are searched.
+    """
     at = bisect.bisect_left(chain, index, key=lambda pair: pair[side])
-    lo = chain[at - 1][1 - side] if at > 0 else 0
-    hi = chain[at][1 - side] if at < len(chain) else limit - 1
+    own_lo, lo = (chain[at - 1][side], chain[at - 1][1 - side]) if at > 0 else (0, 0)
+    if at < len(chain):
+        own_hi, hi = chain[at][side], chain[at][1 - side]
+    else:
+        own_hi, hi = sizes[side] - 1, sizes[1 - side] - 1
+    if hi - lo > 2 * PART_REACH:
+        facing = lo + (index - own_lo) * (hi - lo) // max(1, own_hi - own_lo)
+        lo, hi = max(lo, facing - PART_REACH), min(hi, facing + PART_REACH)
     return range(lo, hi + 1)
 
 
@@ -270,11 +439,12 @@ def _pair_parts(ch: _Chapter) -> None:
     """Splits, then merges: a left-over block mostly made of the text of a nearby
     edited (or unpaired) block joins its family; see the module's docstring."""
     fixed_old = {ch.new_to_old[n] for n in ch.fixed}
+    sizes = (len(ch.old), len(ch.new))
 
     chain = ch.chain()
     families: dict[int, list[int]] = {}
     for n in ch.free_new(range(len(ch.new))):
-        near = _nearby(chain, 1, n, len(ch.old))
+        near = _nearby(chain, 1, n, sizes)
         o = _best_whole(ch.new[n], {o: ch.old[o] for o in near if o not in fixed_old})
         if o is not None:
             families.setdefault(o, []).append(n)
@@ -289,7 +459,7 @@ def _pair_parts(ch: _Chapter) -> None:
     chain = ch.chain()
     families = {}
     for o in ch.free_old(range(len(ch.old))):
-        near = _nearby(chain, 0, o, len(ch.new))
+        near = _nearby(chain, 0, o, sizes)
         wholes = {n: ch.new[n] for n in near if n not in ch.fixed and n not in ch.split_from}
         n = _best_whole(ch.old[o], wholes)
         if n is not None:
@@ -299,7 +469,7 @@ def _pair_parts(ch: _Chapter) -> None:
         if partner is not None:
             del ch.old_to_new[partner]
         members = _family(ch.new[n], partner, parts, ch.old)
-        keeper = max(members, key=lambda o: LCSseq.similarity(ch.old[o].words, ch.new[n].words))
+        keeper = max(members, key=lambda o: LCSseq.similarity(ch.old[o].code, ch.new[n].code))
         ch.pair(keeper, n)
         ch.merged.update((o, n) for o in members if o != keeper)
 
@@ -310,8 +480,9 @@ def _family(whole: _Text, partner: int | None, parts: list[int], texts: list[_Te
     nothing is a copy or a paraphrase of text the partner already carries."""
 
     def joined(members: list[int]) -> float:
-        words = [w for i in sorted(members) for w in texts[i].words]
-        return Indel.normalized_similarity(whole.words, words)
+        return Indel.normalized_similarity(
+            whole.code, "".join(texts[i].code for i in sorted(members))
+        )
 
     if partner is None:
         return sorted(parts)
@@ -319,8 +490,8 @@ def _family(whole: _Text, partner: int | None, parts: list[int], texts: list[_Te
     return sorted([partner, *(p for p in parts if joined([partner, p]) > base)])
 
 
-def _align_chapter(old: Sequence[Anchor], new: Sequence[str]) -> _Chapter:
-    ch = _Chapter(old, new)
+def _align_chapter(old: Sequence[Anchor], new: Sequence[str], vocabulary: _Words) -> _Chapter:
+    ch = _Chapter(old, new, vocabulary)
     # Texts as exact ids, so that equality never rests on a hash.
     ids: dict[str, int] = {}
     old_ids = [ids.setdefault(text.key, len(ids)) for text in ch.old]
@@ -360,13 +531,109 @@ def _align_chapter(old: Sequence[Anchor], new: Sequence[str]) -> _Chapter:
     return ch
 
 
+def _link(aligned: list[_Chapter], c: int, o: int, d: int, n: int) -> None:
+    """Old block `o` of chapter `c` moved to new block `n` of chapter `d`."""
+    if c == d:
+        aligned[c].pair(o, n)
+        aligned[c].moved.add(n)
+    else:
+        aligned[d].moved_in[n] = aligned[c].old_pids[o]
+        aligned[c].moved_out.add(o)
+
+
+def _is_free(aligned: list[_Chapter], c: int, o: int, d: int, n: int) -> bool:
+    return (
+        0 <= o < len(aligned[c].old)
+        and 0 <= n < len(aligned[d].new)
+        and bool(aligned[c].free_old([o]))
+        and bool(aligned[d].free_new([n]))
+    )
+
+
+def _follow_runs(aligned: list[_Chapter], seeds: list[tuple[int, int, int, int]]) -> None:
+    """Blocks that travelled with a moved block keep their pids too.
+
+    `seeds` are moves proven by their text alone (old chapter, old block, new
+    chapter, new block). Two seeds a few blocks apart on both sides, in the same
+    order, bound a moved section: the free blocks between them are paired like a
+    changed region (edits above `MIN_SIMILARITY`, the lone pair of a slot above
+    `SLOT_MIN_SIMILARITY`). From each end of a run the neighbours that follow on
+    both sides join it while they read the same, or are edits of each other long
+    enough (`MIN_WORDS`) not to be a retitled heading.
+    """
+    runs: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for c, o, d, n in sorted(seeds):
+        runs.setdefault((c, d), []).append((o, n))
+    for (c, d), pairs in runs.items():
+        old_ch, new_ch = aligned[c], aligned[d]
+        for (o1, n1), (o2, n2) in itertools.pairwise(pairs):
+            if not (0 < o2 - o1 <= RUN_GAP and 0 < n2 - n1 <= RUN_GAP):
+                continue
+            olds = old_ch.free_old(range(o1 + 1, o2))
+            news = new_ch.free_new(range(n1 + 1, n2))
+            if not olds or not news:
+                continue
+            if len(olds) == len(news) == 1:
+                if _similarity(old_ch.old[olds[0]], new_ch.new[news[0]]) >= SLOT_MIN_SIMILARITY:
+                    _link(aligned, c, olds[0], d, news[0])
+                continue
+            chain = _best_chain(
+                [
+                    (x, y, score - MIN_SIMILARITY)
+                    for x, o in enumerate(olds)
+                    for y, n in enumerate(news)
+                    if (score := _similarity(old_ch.old[o], new_ch.new[n])) >= MIN_SIMILARITY
+                ],
+                olds,
+                news,
+            )
+            for o, n in chain:
+                _link(aligned, c, o, d, n)
+        for o, n in pairs:
+            for step in (1, -1):
+                x, y = o + step, n + step
+                while _is_free(aligned, c, x, d, y) and (
+                    old_ch.old[x].key == new_ch.new[y].key
+                    or (
+                        min(len(old_ch.old[x].words), len(new_ch.new[y].words)) >= MIN_WORDS
+                        and _similarity(old_ch.old[x], new_ch.new[y]) >= MIN_SIMILARITY
+                    )
+                ):
+                    _link(aligned, c, x, d, y)
+                    x, y = x + step, y + step
+
+
+def _align_all(chapters: Sequence[tuple[Sequence[Anchor], Sequence[str]]]) -> list[_Chapter]:
+    vocabulary = _Words()
+    aligned = [_align_chapter(old, new, vocabulary) for old, new in chapters]
+    all_pids = [pid for ch in aligned for pid in ch.old_pids]
+    if len(set(all_pids)) != len(all_pids):
+        raise ValueError("Pids must be unique across the book's old revisions.")
+
+    seeds = [(c, ch.new_to_old[n], c, n) for c, ch in enumerate(aligned) for n in sorted(ch.moved)]
+    retired = [(c, o) for c, ch in enumerate(aligned) for o in ch.free_old(range(len(ch.old)))]
+    orphans = [(c, n) for c, ch in enumerate(aligned) for n in ch.free_new(range(len(ch.new)))]
+    if len(aligned) == 1:
+        retired = orphans = []
+    for x, y in _moves(
+        [aligned[c].old[o] for c, o in retired], [aligned[c].new[n] for c, n in orphans]
+    ):
+        (old_chapter, o), (new_chapter, n) = retired[x], orphans[y]
+        # Within one chapter, `_align_chapter` has already declined the pair.
+        if old_chapter != new_chapter:
+            _link(aligned, old_chapter, o, new_chapter, n)
+            seeds.append((old_chapter, o, new_chapter, n))
+    _follow_runs(aligned, seeds)
+    return aligned
+
+
 def align(old: Sequence[Anchor], new: Sequence[str]) -> Alignment:
     """One chapter: previous revision's blocks -> new revision's block texts.
 
     Old pids must be unique (ValueError otherwise). Each old pid is used at most
     once, in `pids` or in `merged`. The result depends on the inputs only.
     """
-    return _align_chapter(old, new).result()
+    return _align_all([(old, new)])[0].result()
 
 
 def align_book[K: Hashable](
@@ -377,24 +644,12 @@ def align_book[K: Hashable](
     Each chapter is first aligned with its own previous revision; then a block
     left without pid in one chapter may take the pid of a block retired from
     another chapter (a move), when the texts are near identical and each is the
-    other's single best candidate. A chapter with no previous revision has
+    other's single best candidate by a margin; the blocks that travelled with it
+    follow (see `_follow_runs`). A chapter with no previous revision has
     old=(); a chapter being removed has new=(), so that its pids can move.
     Pids must be unique across all old revisions (ValueError otherwise); each is
     used at most once in the whole result.
     """
     keys = list(chapters)
-    aligned = [_align_chapter(*chapters[key]) for key in keys]
-    all_pids = [pid for ch in aligned for pid in ch.old_pids]
-    if len(set(all_pids)) != len(all_pids):
-        raise ValueError("Pids must be unique across the book's old revisions.")
-
-    retired = [(c, o) for c, ch in enumerate(aligned) for o in ch.free_old(range(len(ch.old)))]
-    orphans = [(c, n) for c, ch in enumerate(aligned) for n in ch.free_new(range(len(ch.new)))]
-    for x, y in _moves(
-        [aligned[c].old[o] for c, o in retired], [aligned[c].new[n] for c, n in orphans]
-    ):
-        (old_chapter, o), (new_chapter, n) = retired[x], orphans[y]
-        # Within one chapter, `align` has already declined the pair.
-        if old_chapter != new_chapter:
-            aligned[new_chapter].moved_in[n] = aligned[old_chapter].old_pids[o]
+    aligned = _align_all([chapters[key] for key in keys])
     return {key: ch.result() for key, ch in zip(keys, aligned, strict=True)}
