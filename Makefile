@@ -10,7 +10,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3; do \
 	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
 	echo $$p; break; fi; done)
 
-.PHONY: run test serve lint bench venv clean
+.PHONY: run test serve lint bench bench-http loadtest venv clean
 
 venv: $(STAMP)
 
@@ -36,7 +36,8 @@ test: venv
 serve: venv
 	DEBUG=false $(PY) manage.py collectstatic --noinput
 	DEBUG=false $(PY) manage.py migrate --noinput
-	DEBUG=false $(VENV)/bin/gunicorn -c wethink/gunicorn.conf.py wethink.wsgi
+	@# gunicorn and the task worker (email, the admin's exports and imports): bin/serve
+	DEBUG=false VENV=$(VENV) bin/serve
 
 lint: venv
 	$(VENV)/bin/ruff check .
@@ -46,6 +47,13 @@ lint: venv
 
 bench: venv
 	$(PY) -m bench
+	@$(MAKE) --no-print-directory bench-http
+
+# wrk (Debian's package) loads the servers; installed here when run as root.
+bench-http: venv
+	@command -v wrk >/dev/null || [ "$$(id -u)" != 0 ] || apt-get install -y -qq wrk >/dev/null \
+		|| { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+	$(PY) -m bench.http
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
