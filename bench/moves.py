@@ -9,8 +9,9 @@ reworked by a seeded generator:
 - some paragraphs (moved or not) take the text the author gave them in v1 (the
   real edits, matched by the author's id);
 - some paragraphs are deleted, chosen among those whose words also appear in
-  another paragraph of the book (a look-alike a matcher might glue them to),
-  and for half of them a copy of that look-alike is written in another place;
+  another paragraph of the book (a look-alike a matcher might glue them to, but
+  below 0.9 similarity: a closer copy is indistinguishable from a move), and
+  for half of them a copy of that look-alike is written in another chapter;
 - some paragraphs that are new in v1 are inserted.
 
 Every block of the new revision knows which v0 id it carries, so the pids that
@@ -22,6 +23,7 @@ Run from the project root: `.venv/bin/python -m bench --only moves`.
 """
 
 import random
+import re
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -32,12 +34,16 @@ from rapidfuzz.distance import Indel
 from bench.anchoring_hgbook import DATA, Tally, _row, data_missing, load_draft, plain_text, v0_pid
 from chapters.anchoring import Anchor, align, align_book
 
+_WORD = re.compile(r"\w+")
 SEEDS = (1, 2, 3, 4, 5)
 RUNS = 30  # moved runs per generated revision
 LONE_SHARE = 0.4  # share of runs of 1 to 3 blocks: the hardest to tell from a look-alike
 EDIT_SHARE = 0.7  # share of the author's real edits applied
 DELETIONS = 40
 INSERTIONS = 40
+# A deleted paragraph with a copy this close elsewhere cannot be told from one
+# moved and lightly edited; such deletions are left out.
+LOOK_ALIKE_BELOW = 0.9
 
 
 @dataclass
@@ -56,26 +62,28 @@ class Generated:
     deleted: set[str] = field(default_factory=set)
 
 
-def _look_alikes(v0) -> dict[str, tuple[float, str]]:
+def _look_alikes(v0) -> dict[str, tuple[float, str, str]]:
     """For each author id, its best look-alike among the other v0 paragraphs: the
-    similarity, and the look-alike's text."""
+    similarity (as `chapters.anchoring.similarity` scores it), the look-alike's
+    id and its text."""
     entries = [e for blocks in v0.values() for e in blocks if e["id"]]
-    words = {}
+    words: dict[str, int] = {}
     coded = []
     for e in entries:
-        text = plain_text(e["text"]).casefold().split()
+        text = _WORD.findall(plain_text(e["text"]).casefold())
         coded.append("".join(chr(0x100 + words.setdefault(w, len(words))) for w in text))
     best = {}
     for i, e in enumerate(entries):
         scores = process.extract(
-            coded[i], coded, scorer=Indel.normalized_similarity, limit=2, score_cutoff=0.0
+            coded[i], coded, scorer=Indel.normalized_similarity, limit=3, score_cutoff=0.0
         )
-        others = [(score, entries[j]["text"]) for _, score, j in scores if j != i]
-        best[e["id"]] = others[0] if others else (0.0, "")
+        others = [(score, j) for _, score, j in scores if j != i]
+        score, j = others[0] if others else (0.0, i)
+        best[e["id"]] = (score, entries[j]["id"], entries[j]["text"])
     return best
 
 
-def generate(v0, v1, seed: int, look_alike: dict[str, tuple[float, str]]) -> Generated:
+def generate(v0, v1, seed: int, look_alike: dict[str, tuple[float, str, str]]) -> Generated:
     rng = random.Random(seed)
     v1_text = {e["id"]: e["text"] for blocks in v1.values() for e in blocks if e["id"]}
     v0_ids = {e["id"] for blocks in v0.values() for e in blocks if e["id"]}
@@ -136,22 +144,30 @@ def generate(v0, v1, seed: int, look_alike: dict[str, tuple[float, str]]) -> Gen
                 b.text = v1_text[b.author_id]
                 b.edited = True
 
-    # Deletions: paragraphs with a look-alike elsewhere (not an exact copy, which
-    # no text matcher can tell from a move), neither moved nor edited.
+    # Deletions: paragraphs with a look-alike elsewhere, neither moved nor edited,
+    # whose look-alike stays as it is.
+    home = {b.author_id: name for name, blocks in book.items() for b in blocks if b.author_id}
+    still = {b.author_id for blocks in book.values() for b in blocks if not (b.moved or b.edited)}
     candidates = sorted(
-        (b.author_id, name)
-        for name, blocks in book.items()
-        for b in blocks
-        if b.author_id and not b.moved and not b.edited and 0.3 <= look_alike[b.author_id][0] < 1.0
+        pid
+        for pid in still
+        if pid and 0.3 <= look_alike[pid][0] < LOOK_ALIKE_BELOW and look_alike[pid][1] in still
     )
-    deleted = {pid for pid, _ in rng.sample(candidates, min(DELETIONS, len(candidates)))}
+    deleted: set[str] = set()
+    touched: set[str] = set()  # deleted paragraphs and their look-alikes
+    for pid in rng.sample(candidates, len(candidates)):
+        # A look-alike deleted too would leave its copy an exact copy of a deletion.
+        if len(deleted) < DELETIONS and not {pid, look_alike[pid][1]} & touched:
+            deleted.add(pid)
+            touched |= {pid, look_alike[pid][1]}
     for name in book:
         book[name] = [b for b in book[name] if b.author_id not in deleted]
-    # Half of them see a copy of their look-alike written in some other place: a
+    # Half of them see a copy of their look-alike written in some other chapter: a
     # new paragraph that a matcher could take for the deleted one, moved and edited.
     for pid in sorted(deleted)[::2]:
-        blocks = book[rng.choice(names)]
-        blocks.insert(rng.randint(1, len(blocks)), Block(None, None, look_alike[pid][1]))
+        _, other, text = look_alike[pid]
+        dest = rng.choice([n for n in names if n not in (home[pid], home[other])])
+        book[dest].insert(rng.randint(1, len(book[dest])), Block(None, None, text))
 
     fresh = sorted(
         (e["chapter"], e["index"], e["text"])

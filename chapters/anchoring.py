@@ -76,7 +76,7 @@ RUN_GAP: int = 40
 """Two moved blocks at most this many blocks apart on both sides bound one moved
 section: what lies between them travelled with them."""
 
-REGION_PAIRS: int = 60_000
+REGION_PAIRS: int = 40_000
 """The most old-new pairs compared in one changed region; beyond, a band."""
 
 PART_REACH: int = 40
@@ -558,49 +558,70 @@ def _follow_runs(aligned: list[_Chapter], seeds: list[tuple[int, int, int, int]]
     order, bound a moved section: the free blocks between them are paired like a
     changed region (edits above `MIN_SIMILARITY`, the lone pair of a slot above
     `SLOT_MIN_SIMILARITY`). From each end of a run the neighbours that follow on
-    both sides join it while they read the same, or are edits of each other long
-    enough (`MIN_WORDS`) not to be a retitled heading.
+    both sides join it while they read the same or are edits of each other; then
+    the gaps are filled again between the blocks that joined.
     """
-    runs: dict[tuple[int, int], list[tuple[int, int]]] = {}
-    for c, o, d, n in sorted(seeds):
-        runs.setdefault((c, d), []).append((o, n))
-    for (c, d), pairs in runs.items():
-        old_ch, new_ch = aligned[c], aligned[d]
-        for (o1, n1), (o2, n2) in itertools.pairwise(pairs):
-            if not (0 < o2 - o1 <= RUN_GAP and 0 < n2 - n1 <= RUN_GAP):
-                continue
-            olds = old_ch.free_old(range(o1 + 1, o2))
-            news = new_ch.free_new(range(n1 + 1, n2))
-            if not olds or not news:
-                continue
-            if len(olds) == len(news) == 1:
-                if _similarity(old_ch.old[olds[0]], new_ch.new[news[0]]) >= SLOT_MIN_SIMILARITY:
-                    _link(aligned, c, olds[0], d, news[0])
-                continue
-            chain = _best_chain(
-                [
-                    (x, y, score - MIN_SIMILARITY)
-                    for x, o in enumerate(olds)
-                    for y, n in enumerate(news)
-                    if (score := _similarity(old_ch.old[o], new_ch.new[n])) >= MIN_SIMILARITY
-                ],
-                olds,
-                news,
+    linked = list(seeds)
+    for _ in range(2):  # gaps, ends, then the gaps the ends closed
+        runs: dict[tuple[int, int], list[tuple[int, int]]] = {}
+        for c, o, d, n in sorted(linked):
+            runs.setdefault((c, d), []).append((o, n))
+        for (c, d), pairs in runs.items():
+            for (o1, n1), (o2, n2) in itertools.pairwise(pairs):
+                if 0 < o2 - o1 <= RUN_GAP and 0 < n2 - n1 <= RUN_GAP:
+                    linked += _fill_gap(aligned, c, range(o1 + 1, o2), d, range(n1 + 1, n2))
+            for o, n in pairs:
+                linked += _extend(aligned, c, o, d, n)
+
+
+def _fill_gap(
+    aligned: list[_Chapter], c: int, old_range: range, d: int, new_range: range
+) -> list[tuple[int, int, int, int]]:
+    """Pair the free blocks between two blocks of a moved section, as in a region."""
+    old_ch, new_ch = aligned[c], aligned[d]
+    olds, news = old_ch.free_old(old_range), new_ch.free_new(new_range)
+    if not olds or not news:
+        return []
+    if len(olds) == len(news) == 1:
+        if _similarity(old_ch.old[olds[0]], new_ch.new[news[0]]) < SLOT_MIN_SIMILARITY:
+            return []
+        chain = [(olds[0], news[0])]
+    else:
+        chain = _best_chain(
+            [
+                (x, y, score - MIN_SIMILARITY)
+                for x, o in enumerate(olds)
+                for y, n in enumerate(news)
+                if (score := _similarity(old_ch.old[o], new_ch.new[n])) >= MIN_SIMILARITY
+            ],
+            olds,
+            news,
+        )
+    for o, n in chain:
+        _link(aligned, c, o, d, n)
+    return [(c, o, d, n) for o, n in chain]
+
+
+def _extend(
+    aligned: list[_Chapter], c: int, o: int, d: int, n: int
+) -> list[tuple[int, int, int, int]]:
+    """The neighbours that follow a moved block on both sides and read the same, or
+    are edits of each other long enough (`MIN_WORDS`) not to be a retitled heading."""
+    old_ch, new_ch = aligned[c], aligned[d]
+    found = []
+    for step in (1, -1):
+        x, y = o + step, n + step
+        while _is_free(aligned, c, x, d, y) and (
+            old_ch.old[x].key == new_ch.new[y].key
+            or (
+                min(len(old_ch.old[x].words), len(new_ch.new[y].words)) >= MIN_WORDS
+                and _similarity(old_ch.old[x], new_ch.new[y]) >= MIN_SIMILARITY
             )
-            for o, n in chain:
-                _link(aligned, c, o, d, n)
-        for o, n in pairs:
-            for step in (1, -1):
-                x, y = o + step, n + step
-                while _is_free(aligned, c, x, d, y) and (
-                    old_ch.old[x].key == new_ch.new[y].key
-                    or (
-                        min(len(old_ch.old[x].words), len(new_ch.new[y].words)) >= MIN_WORDS
-                        and _similarity(old_ch.old[x], new_ch.new[y]) >= MIN_SIMILARITY
-                    )
-                ):
-                    _link(aligned, c, x, d, y)
-                    x, y = x + step, y + step
+        ):
+            _link(aligned, c, x, d, y)
+            found.append((c, x, d, y))
+            x, y = x + step, y + step
+    return found
 
 
 def _align_all(chapters: Sequence[tuple[Sequence[Anchor], Sequence[str]]]) -> list[_Chapter]:
