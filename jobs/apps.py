@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class JobsConfig(AppConfig):
     name = "jobs"
     verbose_name = _("Book exports and imports")
+
+    def ready(self) -> None:
+        from jobs import signals  # noqa: F401

@@ -173,3 +173,18 @@ def test_a_password_reset_link_is_made_by_the_worker_not_kept_in_the_queue(clien
     run_worker()
     assert len(mailoutbox) == 1
     assert "/accounts/reset/" in mailoutbox[0].body
+
+
+def test_deleting_a_job_deletes_its_file(client, boss, book_chapter):
+    client.force_login(boss)
+    client.post(
+        reverse("admin:chapters_book_changelist"),
+        {"action": "export_backup_action", "_selected_action": [book_chapter.book.pk]},
+    )
+    run_worker()
+    job = BookJob.objects.get()
+    storage, name = job.result.storage, job.result.name
+    assert storage.exists(name)
+    client.post(reverse("admin:jobs_bookjob_delete", args=[job.pk]), {"post": "yes"})
+    assert not BookJob.objects.exists()
+    assert not storage.exists(name)
