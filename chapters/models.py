@@ -242,6 +242,22 @@ class ChapterRevision(models.Model):
         )
 
 
+class GitImport(models.Model):
+    """Where a book's import from a Git repository stands: the last commit replayed,
+    so that importing again picks up from there (`chapters.git_history`)."""
+
+    book = models.OneToOneField(Book, on_delete=models.CASCADE, related_name="git_import")
+    repository = models.CharField(_("repository"), max_length=500)
+    last_commit = models.CharField(_("last imported commit"), max_length=64)
+    imported_at = models.DateTimeField(_("imported"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("Git import")
+
+    def __str__(self) -> str:
+        return f"{self.book} @ {self.last_commit[:12]}"
+
+
 class Block(models.Model):
     """A commentable block of one revision: its pid, place, kind, rendered HTML and text."""
 

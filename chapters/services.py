@@ -9,6 +9,7 @@ import dataclasses
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import reversion
 from django.contrib.auth.models import AbstractBaseUser
@@ -183,6 +184,7 @@ def chapters_revise(
     editor: AbstractBaseUser | None,
     message: str,
     restored_from: int | None = None,
+    created_at: datetime | None = None,
 ) -> list[ChapterRevision]:
     """Make a new revision of each changed chapter of one book, together.
 
@@ -196,10 +198,16 @@ def chapters_revise(
 
     A race the locks should make impossible (the same revision number twice, a
     deadlock) is still reported as RevisionConflict, never as a server error.
+    `created_at` dates the revisions when they record an earlier change (a Git
+    commit); by default they are dated now.
     """
     try:
         return _chapters_revise(
-            changes=changes, editor=editor, message=message, restored_from=restored_from
+            changes=changes,
+            editor=editor,
+            message=message,
+            restored_from=restored_from,
+            created_at=created_at,
         )
     except (IntegrityError, OperationalError) as error:
         if not _race(error):
@@ -236,6 +244,7 @@ def _chapters_revise(
     editor: AbstractBaseUser | None,
     message: str,
     restored_from: int | None,
+    created_at: datetime | None = None,
 ) -> list[ChapterRevision]:
     if not changes:
         return []
@@ -315,6 +324,10 @@ def _chapters_revise(
             )
             revision.full_clean(exclude=["chapter", "editor"])
             revision.save()
+            if created_at is not None:
+                # auto_now_add dates every save; an earlier date is set after it.
+                revision.created_at = created_at
+                ChapterRevision.objects.filter(pk=revision.pk).update(created_at=created_at)
             Block.objects.bulk_create(
                 Block(
                     revision=revision,
@@ -335,6 +348,8 @@ def _chapters_revise(
         if editor is not None and editor.is_authenticated:
             reversion.set_user(editor)
         reversion.set_comment(message)
+        if created_at is not None:
+            reversion.set_date_created(created_at)
     chapters_revised.send(sender=Chapter, revisions=revisions)
     return revisions
 
