@@ -1,7 +1,7 @@
 """Pids from one revision of a chapter to the next (chapters.anchoring); no database."""
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from chapters.anchoring import (
@@ -311,3 +311,153 @@ def test_property_insertions_keep_every_pid_on_its_text(
     result = align(anchors(*texts), [text for _, text in new])
     assert result.pids == [pid for pid, _ in new]
     assert result.split_from == {} and result.merged == {}
+
+
+# Moved sections, edits on the way, and deletions beside look-alikes.
+
+SECTION = [
+    "## Hook safety",
+    "Hooks run with your privileges, so think twice before you trust one from a stranger.",
+    "A hook that a colleague wrote can still delete files in your working directory.",
+    "Example:",
+    "Read the hook's source before you enable it in any repository you care about.",
+    "Prefer hooks that only read the repository to hooks that change the working copy.",
+]
+OTHER = [
+    "Tags name a changeset so that you can find it again without its long hexadecimal id.",
+    "A tag is stored in a file that is itself under revision control, like any other.",
+]
+
+
+def test_a_moved_section_keeps_its_pids_also_where_it_was_edited_on_the_way() -> None:
+    first = [Anchor(f"a{i}", text) for i, text in enumerate(["# Hooks", INTRO, *SECTION, EXIT])]
+    second = [Anchor(f"b{i}", text) for i, text in enumerate(["# Tags", *OTHER])]
+    moved = list(SECTION)
+    # Rewritten well below the move floor: only its neighbours vouch for it.
+    moved[2] = "A hook written by a colleague may still remove files from your working copy."
+    assert similarity(SECTION[2], moved[2]) < 0.6
+    result = align_book(
+        {
+            "first": (first, ["# Hooks", INTRO, EXIT]),
+            "second": (second, ["# Tags", *OTHER, *moved]),
+        }
+    )
+    assert result["first"].pids == ["a0", "a1", f"a{len(SECTION) + 2}"]
+    assert result["second"].pids == ["b0", "b1", "b2", *(f"a{i + 2}" for i in range(len(SECTION)))]
+
+
+def test_a_section_moved_into_a_new_chapter_keeps_its_short_blocks() -> None:
+    # "Example:" and the heading prove nothing alone; inside the run they follow.
+    first = [Anchor(f"a{i}", text) for i, text in enumerate(["# Hooks", INTRO, *SECTION])]
+    result = align_book({"first": (first, ["# Hooks", INTRO]), "new": ((), ["# Safety", *SECTION])})
+    assert result["new"].pids == [None, *(f"a{i + 2}" for i in range(len(SECTION)))]
+
+
+def test_a_lone_moved_paragraph_edited_below_the_move_floor_is_new() -> None:
+    # Away from its neighbours only the text vouches for it; a rewrite is not enough.
+    first = [Anchor("a0", "# Hooks"), Anchor("a1", INTRO), Anchor("a2", HOOKS)]
+    second = [Anchor("b0", "# Tags"), *(Anchor(f"b{i + 1}", t) for i, t in enumerate(OTHER))]
+    rewritten = "Mercurial calls such an action a hook; other tools call it a trigger."
+    result = align_book(
+        {"first": (first, ["# Hooks", INTRO]), "second": (second, ["# Tags", *OTHER, rewritten])}
+    )
+    assert result["second"].pids == ["b0", "b1", "b2", None]
+
+
+def test_a_deleted_paragraph_is_not_glued_to_a_look_alike_written_elsewhere() -> None:
+    # The deleted paragraph and the new one share most words, not enough for a move.
+    first = [Anchor("a0", "# Hooks"), Anchor("a1", INTRO), Anchor("a2", SAFETY), Anchor("a3", EXIT)]
+    second = [Anchor("b0", "# Tags"), *(Anchor(f"b{i + 1}", t) for i, t in enumerate(OTHER))]
+    look_alike = (
+        "Hooks run with the privileges of the user, so trust one from a stranger "
+        "only after reading it."
+    )
+    assert 0.5 < similarity(SAFETY, look_alike) < 0.9
+    result = align_book(
+        {
+            "first": (first, ["# Hooks", INTRO, EXIT]),
+            "second": (second, ["# Tags", OTHER[0], look_alike, OTHER[1]]),
+        }
+    )
+    assert result["first"].pids == ["a0", "a1", "a3"]
+    assert result["second"].pids == ["b0", "b1", None, "b2"]
+
+
+def test_two_candidates_close_together_move_neither() -> None:
+    # Two near copies retire; a text as close to both reappears elsewhere: no guess.
+    again, often = SAFETY.replace("twice", "again"), SAFETY.replace("twice", "often")
+    first = [Anchor("a0", INTRO), Anchor("a1", again), Anchor("a2", often), Anchor("a3", EXIT)]
+    second = [Anchor("b0", OTHER[0])]
+    result = align_book({"1": (first, [INTRO, EXIT]), "2": (second, [OTHER[0], SAFETY])})
+    assert result["2"].pids == ["b0", None]
+
+
+def test_a_chapter_rewritten_entirely_keeps_no_pid() -> None:
+    # A region far bigger than REGION_PAIRS: searched in a band, still no guesses.
+    old = anchors(*(f"Old paragraph number {i} about {WORDS[i % 10]} and bees" for i in range(300)))
+    new = [f"Fresh text {i} on {WORDS[i % 7]} with otters and moss" for i in range(300)]
+    assert align(old, new).pids == [None] * 300
+
+
+sentence = st.lists(st.sampled_from(WORDS), min_size=6, max_size=12).map(" ".join)
+
+
+@settings(database=None, max_examples=60, deadline=None)
+@given(
+    st.lists(sentence, min_size=2, max_size=8, unique=True),
+    st.lists(sentence, min_size=1, max_size=6, unique=True),
+    st.data(),
+)
+def test_property_a_moved_run_never_gives_a_pid_to_the_wrong_block(
+    texts: list[str], others: list[str], data: st.DataObject
+) -> None:
+    # A run leaves chapter 1 for chapter 2, some of it edited: every pid lands on its
+    # own paragraph or nowhere, and the unedited distinct paragraphs of the run follow.
+    # Texts found in both chapters are ambiguous by nature (see the tests above).
+    assume(not set(texts) & set(others))
+    start = data.draw(st.integers(0, len(texts) - 1))
+    stop = data.draw(st.integers(start + 1, len(texts)))
+    run = [(f"a{i}", texts[i]) for i in range(start, stop)]
+    edited = {pid: f"{text} {data.draw(st.sampled_from(WORDS))}" for pid, text in run[1::3]}
+    moved = [(pid, edited.get(pid, text)) for pid, text in run]
+    at = data.draw(st.integers(0, len(others)))
+    second_new = [(f"b{i}", t) for i, t in enumerate(others)]
+    second_new[at:at] = moved
+    first_new = [(f"a{i}", t) for i, t in enumerate(texts) if not start <= i < stop]
+    result = align_book(
+        {
+            1: (
+                [Anchor(f"a{i}", t) for i, t in enumerate(texts)],
+                [t for _, t in first_new],
+            ),
+            2: ([Anchor(f"b{i}", t) for i, t in enumerate(others)], [t for _, t in second_new]),
+        }
+    )
+    for chapter, expected in ((1, first_new), (2, second_new)):
+        for got, (pid, _text) in zip(result[chapter].pids, expected, strict=True):
+            assert got in (pid, None), f"{got} landed on the block of {pid}"
+
+
+@settings(database=None, max_examples=60, deadline=None)
+@given(st.lists(sentence, min_size=3, max_size=8, unique=True), st.data())
+def test_property_deleted_paragraphs_never_keep_their_pid_beside_look_alikes(
+    texts: list[str], data: st.DataObject
+) -> None:
+    # Paragraphs deleted from chapter 1 while new ones, from the same words, are
+    # written in chapter 2: the deleted pids retire or land nowhere else.
+    deleted = set(data.draw(st.lists(st.integers(0, len(texts) - 1), min_size=1, unique=True)))
+    written = data.draw(st.lists(sentence, min_size=1, max_size=4))
+    kept = [(f"a{i}", t) for i, t in enumerate(texts) if i not in deleted]
+    result = align_book(
+        {
+            1: ([Anchor(f"a{i}", t) for i, t in enumerate(texts)], [t for _, t in kept]),
+            2: ([], written),
+        }
+    )
+    gone = {f"a{i}" for i in deleted} - {pid for pid, t in kept}
+    landed = {pid for alignment in result.values() for pid in alignment.pids if pid}
+    copies = {f"a{i}" for i in deleted if texts[i] in written}
+    near = {f"a{i}" for i in deleted if any(similarity(texts[i], w) >= 0.9 for w in written)}
+    # Only a text written again (nearly) word for word may take a deleted pid.
+    assert (landed & gone) <= copies | near
+    assert all(got in (pid, None) for got, (pid, _) in zip(result[1].pids, kept, strict=True))
