@@ -68,6 +68,8 @@ def test_an_export_is_made_by_the_worker_and_downloaded_by_who_asked(client, bos
     assert response["Location"] == reverse("admin:jobs_bookjob_change", args=[job.pk])
     assert job.status == BookJob.Status.QUEUED and not job.result
     assert "queued" in client.get(response["Location"]).text
+    books = client.get(reverse("admin:chapters_book_changelist")).text
+    assert reverse("admin:jobs_bookjob_changelist") in books
 
     run_worker()
     job.refresh_from_db()
