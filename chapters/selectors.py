@@ -2,10 +2,12 @@
 person may not see, so a draft book looks the same as a book that does not exist."""
 
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 
 from chapters.models import Block, Book, Chapter, ChapterRevision
+from wethink.paging import page_get
 
 
 def book_get_for_reader(*, user, slug: str) -> Book:
@@ -76,10 +78,16 @@ def books_for_reader(*, user) -> list[Book]:
     )
 
 
-def chapter_history(*, chapter: Chapter) -> list[ChapterRevision]:
-    return list(
+HISTORY_PAGE_SIZE = 50
+
+
+def chapter_history(*, chapter: Chapter, page: int | None = None) -> Page:
+    """One page of the chapter's revisions, newest first. Two queries."""
+    return page_get(
         ChapterRevision.objects.filter(chapter=chapter)
         .select_related("editor")
         .defer("text", "lineage")
-        .order_by("-number")
+        .order_by("-number"),
+        number=page,
+        per_page=HISTORY_PAGE_SIZE,
     )

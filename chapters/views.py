@@ -102,7 +102,9 @@ def chapter_history(request: HttpRequest, book: str, chapter: str) -> HttpRespon
         {
             "book": found.book,
             "chapter": found,
-            "revisions": selectors.chapter_history(chapter=found),
+            "revisions": selectors.chapter_history(
+                chapter=found, page=int_param(request.GET, "page", minimum=1)
+            ),
             "is_editor": found.book.is_editor(request.user),
         },
     )

@@ -1,12 +1,15 @@
 """Permission-scoped reads of comments. Each function runs a fixed number of queries."""
 
 from collections import defaultdict
+from dataclasses import dataclass
 
-from django.db.models import Count, Q, Sum
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Sum
 from django.shortcuts import get_object_or_404
 
 from chapters.models import Book, Chapter
-from comments.models import Comment
+from comments.models import Comment, Flag
+from wethink.paging import page_get
 
 SORTS = {
     "oldest": ("created_at", "id"),
@@ -65,9 +68,15 @@ def tree_size(roots: list[Comment]) -> int:
     )
 
 
-def orphaned_comments(*, user, chapter: Chapter) -> list[Comment]:
-    """Top-level comments on text removed from the chapter, newest first. One query."""
-    return list(
+ORPHANS_PAGE_SIZE = 20
+
+
+def orphaned_comments(*, user, chapter: Chapter, page: int | None = None) -> Page:
+    """Top-level comments on text removed from the chapter, newest first: page
+    `page` of them (two queries). Without `page`, the first page for the chapter
+    itself, in one query and without counting: its `has_next` says whether the
+    full list has more."""
+    rows = (
         Comment.objects.visible_to(user, book=chapter.book)
         .filter(
             chapter=chapter,
@@ -76,8 +85,18 @@ def orphaned_comments(*, user, chapter: Chapter) -> list[Comment]:
             deleted_at__isnull=True,
         )
         .select_related("author", "revision")
-        .order_by("-created_at")
+        .order_by("-created_at", "-id")
     )
+    if page is None:
+        found = Paginator(list(rows[: ORPHANS_PAGE_SIZE + 1]), ORPHANS_PAGE_SIZE).page(1)
+    else:
+        found = page_get(rows, number=page, per_page=ORPHANS_PAGE_SIZE)
+    found.object_list = list(found.object_list)
+    # Their links name the book and chapter: the ones at hand, not one query each.
+    for comment in found.object_list:
+        comment.chapter = chapter
+        comment.book = chapter.book
+    return found
 
 
 def comment_get_for_reader(*, user, pk: int) -> Comment:
@@ -89,19 +108,42 @@ def comment_get_for_reader(*, user, pk: int) -> Comment:
     )
 
 
-def moderation_queue(*, book: Book) -> list[Comment]:
-    """Pending and flagged comments of a book, oldest first, for its editors."""
-    return list(
-        Comment.objects.filter(book=book)
-        .filter(
-            Q(moderation=Comment.Moderation.PENDING)
-            | Q(flags__resolved_at__isnull=True, flags__isnull=False)
+MODERATION_PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class ModerationQueue:
+    page: Page
+    pending: int
+    flagged: int
+
+
+def moderation_queue(*, book: Book, page: int | None = None) -> ModerationQueue:
+    """Pending comments and comments with unresolved flags of a book, oldest first,
+    for its editors: one page of them, with each one's open flags, and how many
+    are waiting and flagged in all. Four queries, however long the queue."""
+    open_flags = Flag.objects.filter(resolved_at__isnull=True)
+    # The condition itself, not an annotation of it: Django drops an annotation
+    # that an aggregate's filter names from the subquery it counts over.
+    flagged = Q(Exists(open_flags.filter(comment=OuterRef("pk"))))
+    pending = Q(moderation=Comment.Moderation.PENDING)
+    waiting = Comment.objects.filter(book=book).filter(pending | flagged)
+    counts = waiting.aggregate(
+        pending=Count("id", filter=pending), flagged=Count("id", filter=flagged)
+    )
+    rows = (
+        waiting.select_related("author", "chapter", "book")
+        .prefetch_related(
+            Prefetch(
+                "flags",
+                queryset=open_flags.select_related("user").order_by("created_at", "id"),
+                to_attr="open_flags",
+            )
         )
-        .annotate(open_flags=Count("flags", filter=Q(flags__resolved_at__isnull=True)))
-        .select_related("author", "chapter")
-        .prefetch_related("flags__user")
-        .order_by("created_at")
-        .distinct()
+        .order_by("created_at", "id")
+    )
+    return ModerationQueue(
+        page=page_get(rows, number=page, per_page=MODERATION_PAGE_SIZE), **counts
     )
 
 

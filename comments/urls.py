@@ -26,6 +26,7 @@ urlpatterns = [
     ),
     path("b/<slug:book>/<slug:chapter>/fold/", feedback_views.fold, name="fold"),
     path("b/<slug:book>/<slug:chapter>/contested/", feedback_views.contested, name="contested"),
+    path("b/<slug:book>/<slug:chapter>/removed/", views.removed_comments, name="removed_comments"),
     path(
         "b/<slug:book>/<slug:chapter>/fold/preview/",
         feedback_views.fold_preview,

@@ -307,7 +307,9 @@ def moderate(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Done."))
     back = request.POST.get("next")
     if back == "queue":
-        return redirect("comments:moderation", book=comment.book.slug)
+        queue = reverse("comments:moderation", kwargs={"book": comment.book.slug})
+        page = int_param(request.POST, "page", minimum=1)
+        return redirect(f"{queue}?page={page}" if page else queue)
     return redirect(comment.get_absolute_url())
 
 
@@ -316,8 +318,24 @@ def moderation(request: HttpRequest, book: str) -> HttpResponse:
     found = chapter_selectors.book_get_for_reader(user=request.user, slug=book)
     if not found.is_editor(request.user):
         raise PermissionDenied
+    page = int_param(request.GET, "page", minimum=1)
     return render(
         request,
         "comments/moderation.html",
-        {"book": found, "comments": selectors.moderation_queue(book=found)},
+        {"book": found, "queue": selectors.moderation_queue(book=found, page=page)},
+    )
+
+
+def removed_comments(request: HttpRequest, book: str, chapter: str) -> HttpResponse:
+    """Every comment on text removed from the chapter, a page at a time."""
+    found = chapter_selectors.chapter_get_for_reader(user=request.user, book=book, chapter=chapter)
+    page = int_param(request.GET, "page", default=1, minimum=1)
+    return render(
+        request,
+        "comments/removed_comments.html",
+        {
+            "book": found.book,
+            "chapter": found,
+            "orphaned": selectors.orphaned_comments(user=request.user, chapter=found, page=page),
+        },
     )
