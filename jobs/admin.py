@@ -36,6 +36,15 @@ class BookJobAdmin(admin.ModelAdmin):
             return jobs
         return jobs.filter(requested_by=request.user)
 
+    def has_view_permission(self, request, obj=None) -> bool:
+        # Who may export or import books sees the jobs they asked for.
+        return super().has_view_permission(request, obj) or request.user.has_perm(
+            "chapters.change_book"
+        )
+
+    def has_module_permission(self, request) -> bool:
+        return self.has_view_permission(request)
+
     def has_add_permission(self, request) -> bool:
         return False
 

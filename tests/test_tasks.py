@@ -81,6 +81,7 @@ def test_an_export_is_made_by_the_worker_and_downloaded_by_who_asked(client, bos
     assert response["Content-Type"] == "application/epub+zip"
     assert 'filename="open-book.epub"' in response["Content-Disposition"]
     assert b"".join(response.streaming_content).startswith(b"PK")
+    response.close()
 
     # Another staff member who may see jobs sees only their own; readers nothing.
     client.force_login(staff_with("view_bookjob", "view_book", "change_book"))
@@ -89,6 +90,31 @@ def test_an_export_is_made_by_the_worker_and_downloaded_by_who_asked(client, bos
     client.force_login(UserFactory(username="rea"))
     response = client.get(download)
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_staff_who_may_change_books_export_and_see_only_their_own_jobs(client, boss, book_chapter):
+    clerk = staff_with("view_book", "change_book")
+    client.force_login(clerk)
+    response = client.post(
+        reverse("admin:chapters_book_changelist"),
+        {"action": "export_html_action", "_selected_action": [book_chapter.book.pk]},
+    )
+    own = BookJob.objects.get()
+    assert response["Location"] == reverse("admin:jobs_bookjob_change", args=[own.pk])
+    run_worker()
+    assert client.get(response["Location"]).status_code == 200
+    download = reverse("admin:jobs_bookjob_download", args=[own.pk])
+    response = client.get(download)
+    assert response.status_code == 200 and b"Open Book" in b"".join(response.streaming_content)
+    response.close()
+    assert download in client.get(reverse("admin:jobs_bookjob_changelist")).text
+    # Someone else's job is not there for them.
+    other = BookJob.objects.create(
+        kind=BookJob.Kind.BACKUP, book_slug="open-book", requested_by=boss
+    )
+    change = reverse("admin:jobs_bookjob_change", args=[other.pk])
+    assert client.get(change).status_code == 302  # the admin's "does not exist" redirect
+    assert client.post(reverse("admin:jobs_bookjob_delete", args=[own.pk])).status_code == 403
 
 
 def test_staff_who_may_only_view_books_cannot_export(client, book_chapter):
