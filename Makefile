@@ -55,5 +55,9 @@ bench-http: venv
 		|| { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 	$(PY) -m bench.http
 
+# 200 readers and 20 commenters for 60 s against make serve (LOADTEST_* to change).
+loadtest: venv
+	$(PY) -m bench.loadtest
+
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
