@@ -11,6 +11,7 @@ Run from the project root: `.venv/bin/python -m bench.anchoring_hgbook`.
 """
 
 import json
+import os
 import re
 import time
 from collections import Counter, defaultdict
@@ -234,9 +235,9 @@ def main() -> None:
         return
     v0 = load_draft(DATA / "v0")
     v1 = load_draft(DATA / "v1")
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     alignments = align_drafts(v0, v1)
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     pids = {name: alignments[name].pids for name in v1}
     result = score(v0, v1, pids)
 
@@ -265,7 +266,10 @@ def main() -> None:
         )
     if result.deleted.wrong_ids:
         print("deleted, kept:", " ".join(result.deleted.wrong_ids))
-    print(f"align_book over {len(alignments)} chapters: {elapsed * 1000:.0f} ms")
+    print(
+        f"align_book over {len(alignments)} chapters: {elapsed * 1000:.0f} ms "
+        f"({cpu * 1000:.0f} ms CPU; load average {os.getloadavg()[0]:.2f})"
+    )
     for target, met in targets(result).items():
         print(f"target {target:<42} {'met' if met else 'MISSED'}")
 

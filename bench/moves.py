@@ -22,6 +22,7 @@ no data).
 Run from the project root: `.venv/bin/python -m bench --only moves`.
 """
 
+import os
 import random
 import re
 import time
@@ -249,10 +250,10 @@ def accuracy() -> MoveScore | None:
     v1 = load_draft(DATA / "v1")
     look_alike = _look_alikes(v0)
     result = MoveScore()
-    elapsed = 0.0
+    elapsed = cpu = 0.0
     for seed in SEEDS:
         generated = generate(v0, v1, seed, look_alike)
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         alignments = align_book(
             {
                 name: (
@@ -263,6 +264,7 @@ def accuracy() -> MoveScore | None:
             }
         )
         elapsed += time.perf_counter() - started
+        cpu += time.process_time() - cpu_started
         score_into(result, generated, {name: alignments[name].pids for name in generated.new})
     print(f"moves benchmark: hgbook v0 reworked with seeds {', '.join(map(str, SEEDS))}")
     for label in ORDER:
@@ -271,7 +273,10 @@ def accuracy() -> MoveScore | None:
     print(
         f"{'new paragraphs':<30} {result.new_total:>6} given an old pid: {result.new_given_old_pid}"
     )
-    print(f"align_book, mean per revision: {elapsed / len(SEEDS) * 1000:.0f} ms")
+    print(
+        f"align_book, mean per revision: {elapsed / len(SEEDS) * 1000:.0f} ms "
+        f"({cpu / len(SEEDS) * 1000:.0f} ms CPU; load average {os.getloadavg()[0]:.2f})"
+    )
     for label in ("moved", "moved and edited", "edited", "deleted"):
         tally = result.tallies[label]
         if tally.wrong_ids:
@@ -315,11 +320,11 @@ def timing(size: int = 1000) -> float:
     }
     slowest = 0.0
     for label, new in cases.items():
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         align(old, new)
-        took = time.perf_counter() - started
+        took, cpu = time.perf_counter() - started, time.process_time() - cpu
         slowest = max(slowest, took)
-        print(f"{size}-block chapter, {label:<24} {took:6.2f} s")
+        print(f"{size}-block chapter, {label:<24} {took:6.2f} s ({cpu:.2f} s CPU)")
     return slowest
 
 

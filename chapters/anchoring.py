@@ -118,10 +118,15 @@ class _Words(dict[str, str]):
     string of word codes: rapidfuzz then compares many texts in one call, in C,
     with exactly the scores it gives on word lists."""
 
-    def code(self, words: Sequence[str]) -> str:
-        return "".join(self.get(w) or self._add(w) for w in words)
+    def __init__(self) -> None:
+        super().__init__()
+        # Most blocks of a revision read as before: each distinct text is parsed once.
+        self.texts: dict[str, _Text] = {}
 
-    def _add(self, word: str) -> str:
+    def code(self, words: Sequence[str]) -> str:
+        return "".join(map(self.__getitem__, words))
+
+    def __missing__(self, word: str) -> str:
         point = 0x100 + len(self)
         point += 0x800 if point >= 0xD800 else 0  # surrogates are not characters
         self[word] = chr(point)
@@ -136,10 +141,13 @@ class _Text:
 
     @classmethod
     def of(cls, text: str, vocabulary: _Words) -> "_Text":
+        if (known := vocabulary.texts.get(text)) is not None:
+            return known
         key = " ".join(text.split())
         # A block of marks only ("* * *") compares on its marks.
         words = tuple(_WORD.findall(key.casefold())) or tuple(key.split())
-        return cls(key, words, vocabulary.code(words))
+        vocabulary.texts[text] = parsed = cls(key, words, vocabulary.code(words))
+        return parsed
 
     @functools.cached_property
     def tokens(self) -> tuple[str, ...]:
@@ -287,15 +295,23 @@ def _moves(olds: Sequence[_Text], news: Sequence[_Text]) -> list[tuple[int, int]
     t = MOVE_MIN_SIMILARITY
     floor = t - MOVE_MARGIN  # candidates that can spoil a best one's margin
     scores: dict[str, dict[int, list[tuple[float, int]]]] = {"old": {}, "new": {}}
-    index = _Index(news, olds)
+    if not olds or not news:
+        return []
+    # Building the index costs more than comparing a few thousand pairs in C.
+    index = _Index(news, olds) if len(olds) * len(news) > REGION_PAIRS else None
+    by_length = sorted((len(text.words), n) for n, text in enumerate(news))
     for o, old in enumerate(olds):
         size = len(old.words)
         if size < MIN_WORDS:
             continue
         # The floor needs this many words in common, and about the same length.
-        sharing = index.sharing(old, math.ceil(size * floor / (2 - floor) - 1e-9))
-        lo, hi = max(MIN_WORDS, size * floor / (2 - floor) - 1e-9), size * (2 - floor) / floor
-        ns = [n for n in sorted(sharing or range(len(news))) if lo <= len(news[n].words) <= hi]
+        least = size * floor / (2 - floor) - 1e-9
+        lo = bisect.bisect_left(by_length, (max(MIN_WORDS, least), -1))
+        hi = bisect.bisect_right(by_length, (size * (2 - floor) / floor + 1e-9, len(news)))
+        ns = [n for _, n in by_length[lo:hi]]
+        if index is not None:
+            sharing = index.sharing(old, math.ceil(least))
+            ns = ns if sharing is None else [n for n in ns if n in sharing]
         for _, score, at in process.extract(
             old.code,
             [news[n].code for n in ns],
