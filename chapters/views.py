@@ -7,12 +7,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from chapters import selectors
+from chapters import reading, selectors
 from chapters.diffing import fold_unchanged, revisions_diff
 from chapters.search import book_search
 from chapters.services import RevisionConflict, chapter_restore
 from comments import selectors as comment_selectors
 from comments.services import comments_closed_reason, comments_open_until
+from wethink.pagecache import cached_page, conditional_page
 from wethink.params import int_param
 
 
@@ -21,6 +22,7 @@ def book_list(request: HttpRequest) -> HttpResponse:
     return render(request, "chapters/book_list.html", {"books": books})
 
 
+@cached_page("book")
 def book_detail(request: HttpRequest, book: str) -> HttpResponse:
     found = selectors.book_get_for_reader(user=request.user, slug=book)
     chapters = selectors.book_contents(book=found, user=request.user)
@@ -52,48 +54,56 @@ def book_search_view(request: HttpRequest, book: str) -> HttpResponse:
 
 def _reading_context(request: HttpRequest, chapter, revision) -> dict:
     previous, following = selectors.chapter_neighbours(chapter=chapter, user=request.user)
-    blocks = selectors.revision_blocks(revision=revision)
-    counts = comment_selectors.block_counts(user=request.user, chapter=chapter)
-    for block in blocks:
-        block.comment_count = counts.get(block.pid, 0)
-    # Reversed once: a 300-block page would otherwise reverse the thread URL 600 times.
-    thread_base = reverse(
+    is_current = revision.pk == chapter.current_revision_id
+    # Thread links relative to the page (/b/<book>/<chapter>/ or .../r<n>/): short.
+    thread = reverse(
         "comments:thread", kwargs={"book": chapter.book.slug, "chapter": chapter.slug, "pid": "x"}
-    )[:-2]
+    )[len(chapter.get_absolute_url()) : -2]
+    blocks = reading.blocks_html(
+        reading.revision_parts(revision),
+        counts=comment_selectors.block_counts(user=request.user, chapter=chapter),
+        thread_prefix=thread if is_current else f"../{thread}",
+        thread_suffix="" if is_current else f"?r={revision.number}",
+    )
     return {
         "book": chapter.book,
         "chapter": chapter,
         "revision": revision,
         "blocks": blocks,
-        "thread_base": thread_base,
         "orphaned": comment_selectors.orphaned_comments(user=request.user, chapter=chapter),
         "closed_reason": comments_closed_reason(chapter),
         "open_until": comments_open_until(chapter),
         "previous": previous,
         "following": following,
-        "is_current": revision.pk == chapter.current_revision_id,
+        "is_current": is_current,
         "is_editor": chapter.book.is_editor(request.user),
     }
 
 
+def _reading_page(request: HttpRequest, chapter, revision) -> HttpResponse:
+    context = _reading_context(request, chapter, revision)
+    response = render(request, "chapters/chapter_detail.html", context)
+    # The page says until when comments are open; it must not outlive that date.
+    response.page_cache_until = context["open_until"]
+    return response
+
+
+@cached_page("chapter")
 def chapter_detail(request: HttpRequest, book: str, chapter: str) -> HttpResponse:
     found = selectors.chapter_get_for_reader(user=request.user, book=book, chapter=chapter)
-    revision = selectors.revision_get(chapter=found, number=found.revision)
-    return render(
-        request, "chapters/chapter_detail.html", _reading_context(request, found, revision)
-    )
+    return _reading_page(request, found, found.current_revision)
 
 
+@cached_page("chapter")
 def chapter_revision(request: HttpRequest, book: str, chapter: str, number: int) -> HttpResponse:
     found = selectors.chapter_get_for_reader(user=request.user, book=book, chapter=chapter)
     revision = selectors.revision_get(chapter=found, number=number)
     if revision.pk == found.current_revision_id:
         return redirect(found)
-    return render(
-        request, "chapters/chapter_detail.html", _reading_context(request, found, revision)
-    )
+    return _reading_page(request, found, revision)
 
 
+@conditional_page("chapter")
 def chapter_history(request: HttpRequest, book: str, chapter: str) -> HttpResponse:
     found = selectors.chapter_get_for_reader(user=request.user, book=book, chapter=chapter)
     return render(
@@ -110,6 +120,7 @@ def chapter_history(request: HttpRequest, book: str, chapter: str) -> HttpRespon
     )
 
 
+@conditional_page("chapter")
 def chapter_diff(request: HttpRequest, book: str, chapter: str, a: int, b: int) -> HttpResponse:
     found = selectors.chapter_get_for_reader(user=request.user, book=book, chapter=chapter)
     old = selectors.revision_get(chapter=found, number=a)

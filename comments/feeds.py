@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from chapters import selectors as chapter_selectors
 from chapters.models import Book, Chapter
 from comments.models import Comment
+from wethink.pagecache import conditional_page
 
 FEED_SIZE = 50
 
@@ -25,6 +26,11 @@ class Scope:
 
 class _CommentFeed(Feed):
     feed_type = Atom1Feed
+
+    def __call__(self, request, *args, **kwargs):
+        # A feed reader polls: an unchanged feed is a 304 before any query.
+        scope = "chapter" if "chapter" in kwargs else "book_comments"
+        return conditional_page(scope)(super().__call__)(request, *args, **kwargs)
 
     def items(self, obj: Scope):
         comments = Comment.objects.visible_to(obj.user, book=obj.book).filter(

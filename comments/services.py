@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from chapters.models import Block, Book, Chapter, ChapterRevision
 from comments.models import MAX_BODY, MAX_DEPTH, Comment, CommentEdit, Flag, Vote
 from comments.notifications import notify_decision, notify_reply
+from wethink import pagecache
 from wethink.rendering import render_comment
 
 log = logging.getLogger(__name__)
@@ -490,6 +491,7 @@ def comments_decide(
     Comment.objects.filter(pk__in=now_rows).update(
         decision=decision, decided_by=user, decided_at=now, decision_reason=reason
     )
+    pagecache.chapters_changed(chapter_ids={comment.chapter_id for comment in comments})
     for comment in comments:
         comment.decision = decision
         comment.decided_by = user
@@ -557,5 +559,6 @@ def comment_attach(*, user: AbstractBaseUser, comment: Comment, pid: str) -> Com
         | Comment.objects.filter(parent__parent=comment)
     )
     family.update(pid=pid, anchor_state=state)
+    pagecache.chapters_changed(chapter_ids=[comment.chapter_id])
     comment.refresh_from_db()
     return comment

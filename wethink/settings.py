@@ -61,7 +61,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First, so static files and error pages get its headers too.
+    # Outermost, so the pages it stores carry every header the others add. Only a
+    # miss reaches it: stored pages are answered by PageCacheApp (wethink/wsgi.py).
+    "wethink.pagecache.PageCacheMiddleware",
+    # BREACH-safe: each compressed body gets a random length of padding in its gzip
+    # header (Django 4.2+), and the pages kept in the shared cache carry no secret.
+    "django.middleware.gzip.GZipMiddleware",
+    # So static files and error pages get its headers too.
     "wethink.headers.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "wethink.headers.CSPMiddleware",
@@ -149,6 +155,12 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Anonymous reading pages kept whole in the shared cache (wethink/pagecache.py):
+# how long a stored page may live at most (a write replaces it at once anyway),
+# and how long a reverse proxy may keep one (`Cache-Control: s-maxage`).
+WETHINK_PAGE_CACHE_SECONDS = int(os.environ.get("WETHINK_PAGE_CACHE_SECONDS", "600"))
+WETHINK_PROXY_CACHE_SECONDS = int(os.environ.get("WETHINK_PROXY_CACHE_SECONDS", "0"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -8,6 +8,40 @@
   "use strict";
 
   var HIGHLIGHT = "wethink-quote";
+  // The chapter page's blocks are lean (chapters/reading.py): the block holds its
+  // HTML and, last, its control, a plain link to the thread; the thread's slot is
+  // made here when it first opens. The thread page keeps the full block markup.
+  var CONTROL = ".block__comments, .chapter--blocks > [data-pid] > a:not(.block__n)";
+
+  // The element holding a block's own text: its body, or the lean block itself.
+  function bodyOf(block) {
+    return block && (block.querySelector(".block__body") || block);
+  }
+
+  function blockOf(pid) {
+    return document.querySelector('[data-pid="' + pid + '"]');
+  }
+
+  // A lean block's control, with its slot made and linked on first use.
+  function slotFor(control) {
+    var id = control.getAttribute("aria-controls");
+    if (!id) {
+      var block = control.parentElement;
+      var slot = document.createElement("div");
+      slot.className = "thread-slot";
+      slot.id = "thread-" + block.getAttribute("data-pid");
+      block.appendChild(slot);
+      control.setAttribute("aria-controls", slot.id);
+      control.setAttribute("aria-expanded", "false");
+      id = slot.id;
+    }
+    return document.getElementById(id);
+  }
+
+  function controlOf(pid) {
+    var block = blockOf(pid);
+    return block && block.querySelector(CONTROL);
+  }
 
   function configureHtmx() {
     if (!window.htmx) return;
@@ -41,9 +75,21 @@
     });
   }
 
-  // Text nodes of an element with their offsets in its textContent.
+  // Text nodes of a block's text with their offsets in it: a lean block's control
+  // and thread are not part of it.
+  function skipped(node, root) {
+    for (var el = node.parentElement; el && el !== root; el = el.parentElement) {
+      if (el.parentElement === root && (el.matches(CONTROL) || el.matches(".thread-slot, .block__n"))) return true;
+    }
+    return false;
+  }
+
   function textIndex(root) {
-    var walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    var walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT, {
+      acceptNode: function (node) {
+        return skipped(node, root) ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT;
+      },
+    });
     var nodes = [];
     var text = "";
     var node;
@@ -83,7 +129,7 @@
     document.querySelectorAll(".thread [data-quote]").forEach(function (item) {
       var thread = item.closest(".thread");
       var pid = thread && thread.getAttribute("data-thread");
-      var block = pid && document.querySelector('[data-pid="' + pid + '"] .block__body');
+      var block = pid && bodyOf(blockOf(pid));
       if (!block) return;
       var index = textIndex(block);
       var haystack = normalise(index.text);
@@ -111,11 +157,20 @@
   var offer = null;
 
   // Where a point of a range falls in an element's textContent.
+  // Counted over the block's own text only (textIndex), not its number or control.
   function offsetIn(root, container, offset) {
-    var upTo = document.createRange();
-    upTo.setStart(root, 0);
-    upTo.setEnd(container, offset);
-    return upTo.toString().length;
+    var point = document.createRange();
+    point.setStart(container, offset);
+    var index = textIndex(root);
+    var before = 0;
+    for (var i = 0; i < index.nodes.length; i++) {
+      var item = index.nodes[i];
+      if (item.node === container) return item.start + offset;
+      var end = item.node.nodeValue.length;
+      if (point.comparePoint(item.node, end) > 0) break;
+      before = item.start + end;
+    }
+    return before;
   }
 
   // Scripts written without spaces between words have no word edges to find.
@@ -135,13 +190,19 @@
     return [start, end];
   }
 
+  function bodyAt(node) {
+    var el = node.nodeType === Node.ELEMENT_NODE ? node : node.parentElement;
+    return el && (el.closest(".block__body") || el.closest(".chapter--blocks > [data-pid]"));
+  }
+
   function selectionInBlock() {
     var selection = window.getSelection();
     if (!selection || selection.isCollapsed || selection.rangeCount === 0) return null;
     var range = selection.getRangeAt(0);
-    var startBody = range.startContainer.parentElement && range.startContainer.parentElement.closest(".block__body");
-    var endBody = range.endContainer.parentElement && range.endContainer.parentElement.closest(".block__body");
+    var startBody = bodyAt(range.startContainer);
+    var endBody = bodyAt(range.endContainer);
     if (!startBody || startBody !== endBody) return null;
+    if (skipped(range.startContainer, startBody) || skipped(range.endContainer, startBody)) return null;
     var index = textIndex(startBody);
     var span = wholeWords(
       index.text,
@@ -202,21 +263,22 @@
   }
 
   function openWithQuote(found) {
-    var slot = document.getElementById("thread-" + found.pid);
-    var control = slot && controlFor(slot);
+    var control = controlOf(found.pid);
+    var slot = control && slotFor(control);
     pending = found;
-    if (!slot || !control) return;
+    if (!slot) return;
     if (slot.classList.contains("is-open") && slot.querySelector(".thread")) {
       fillQuote(slot);
       return;
     }
-    htmx.ajax("GET", control.getAttribute("hx-get"), { target: slot, swap: "innerHTML" });
+    closeOthers(slot);
+    htmx.ajax("GET", control.getAttribute("hx-get") || control.href, { target: slot, swap: "innerHTML" });
   }
 
   function onSelectionEnd() {
     window.setTimeout(function () {
       var found = selectionInBlock();
-      if (found && document.getElementById("thread-" + found.pid)) showOffer(found);
+      if (found && controlOf(found.pid)) showOffer(found);
       else hideOffer();
     }, 10);
   }
@@ -228,21 +290,28 @@
     if (!control) return;
     var count = parseInt(thread.getAttribute("data-count") || "0", 10);
     var n = thread.getAttribute("data-n");
-    control.setAttribute(
-      "aria-label",
-      "Comments on paragraph " + n + (count ? " (" + count + ")" : "")
-    );
-    control.classList.toggle("has-comments", count > 0);
-    var shown = control.querySelector("span");
-    if (shown) shown.textContent = count ? String(count) : "+";
+    var name = "Comments on paragraph " + n + (count ? " (" + count + ")" : "");
+    if (control.classList.contains("block__comments")) {
+      control.setAttribute("aria-label", name);
+      control.classList.toggle("has-comments", count > 0);
+      var shown = control.querySelector("span");
+      if (shown) shown.textContent = count ? String(count) : "+";
+      return;
+    }
+    control.textContent = name;
+    if (count) control.setAttribute("data-n", String(count));
+    else control.removeAttribute("data-n");
   }
 
   // --- Wiring ---------------------------------------------------------------
 
   document.addEventListener("click", function (event) {
-    var control = event.target.closest(".block__comments");
+    var control = event.target.closest(CONTROL);
     if (control) {
-      var slot = document.getElementById(control.getAttribute("aria-controls"));
+      var lean = !control.hasAttribute("hx-get");
+      // Without htmx a lean control is the plain link to the thread page.
+      if (lean && !window.htmx) return;
+      var slot = lean ? slotFor(control) : document.getElementById(control.getAttribute("aria-controls"));
       if (slot && slot.classList.contains("is-open")) {
         // A second click closes the thread instead of loading it again.
         event.preventDefault();
@@ -251,6 +320,10 @@
         return;
       }
       closeOthers(slot);
+      if (lean && !event.ctrlKey && !event.metaKey && !event.shiftKey && event.button === 0) {
+        event.preventDefault();
+        htmx.ajax("GET", control.href, { target: slot, swap: "innerHTML" });
+      }
       return;
     }
     var close = event.target.closest("[data-thread-close]");
@@ -294,7 +367,25 @@
     if (thread) updateControl(thread);
   });
 
+  // Lean blocks get their number as a link to themselves (a permalink); without
+  // this file CSS draws the number and the block's id still answers #p-<pid>.
+  function numberBlocks() {
+    document.querySelectorAll(".chapter--blocks").forEach(function (article) {
+      var n = 0;
+      article.querySelectorAll(":scope > [data-pid]").forEach(function (block) {
+        n += 1;
+        var link = document.createElement("a");
+        link.className = "block__n";
+        link.href = "#" + block.id;
+        link.textContent = String(n);
+        block.insertBefore(link, block.firstChild);
+      });
+      article.classList.add("is-numbered");
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    numberBlocks();
     configureHtmx();
     highlightQuotes();
   });

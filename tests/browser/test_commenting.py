@@ -79,7 +79,7 @@ def test_sign_up_comment_reply_vote_and_quote_a_passage(page, site):
 
     # Select a passage in paragraph 2 and suggest new wording for it.
     page.get_by_role("button", name="Close").click()
-    paragraph = page.locator("[data-pid]").nth(1).locator(".block__body p")
+    paragraph = page.locator("[data-pid]").nth(1).locator("p")
     paragraph.evaluate(
         """p => {
             const text = p.firstChild;

@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_a_selection_cut_inside_words_is_quoted_in_whole_words(page, site, selected, quoted):  # noqa: F811
     base, chapter = site
     log_in(page, base, "other", chapter.get_absolute_url())
-    paragraph = page.locator("[data-pid]").nth(1).locator(".block__body p")
+    paragraph = page.locator("[data-pid]").nth(1).locator("p")
     paragraph.evaluate(
         """(p, selected) => {
             const text = p.firstChild;

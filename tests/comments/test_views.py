@@ -1,3 +1,6 @@
+import re
+from urllib.parse import urljoin
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -21,9 +24,11 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 def test_each_block_has_a_comments_control_with_its_count(client, chapter, reader):
     comment_make(chapter=chapter, author=reader, position=3)
     html = client.get(chapter.get_absolute_url()).text
-    assert 'aria-label="Comments on paragraph 2"' in html
-    assert 'aria-label="Comments on paragraph 3 (1)"' in html
-    assert f'href="{thread_url(chapter, 3)}"' in html
+    assert ">Comments on paragraph 2</a>" in html
+    assert 'data-n="1">Comments on paragraph 3 (1)</a>' in html
+    # Relative to the chapter's address: the thread of that block.
+    href = re.search(r'<a href="([^"]+)" data-n="1">', html).group(1)
+    assert urljoin(chapter.get_absolute_url(), href) == thread_url(chapter, 3)
 
 
 def test_anonymous_readers_see_comments_and_are_sent_to_log_in(client, chapter, reader):

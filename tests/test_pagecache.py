@@ -1,0 +1,354 @@
+"""Anonymous reading pages from the shared cache: answered before Django, never stale
+after a write has returned, never carrying one person's token to another."""
+
+import gzip
+import io
+from datetime import timedelta
+
+import pytest
+from django.contrib.messages import constants
+from django.contrib.messages.storage.base import Message
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.core.cache import cache
+from django.utils import timezone
+
+from chapters.models import Book, Chapter
+from chapters.services import chapter_revise
+from comments import services
+from comments.folding import fold_save
+from comments.models import Comment
+from tests.factories import chapter_make, comment_make
+from wethink import pagecache
+
+PASSED = "599 Passed to Django"
+
+
+def thin(path, *, method="GET", query="", cookie="", **headers):
+    """A request to the WSGI layer in front of Django; a miss comes back as PASSED."""
+    environ = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "QUERY_STRING": query,
+        "HTTP_HOST": "testserver",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(),
+        "HTTP_COOKIE": cookie,
+        **headers,
+    }
+    answer = {}
+
+    def django(environ, start_response):
+        start_response(PASSED, [])
+        return [b""]
+
+    def start_response(status, headers):
+        answer["status"] = status
+        answer["headers"] = dict(headers)
+
+    answer["body"] = b"".join(pagecache.PageCacheApp(django)(environ, start_response))
+    return answer
+
+
+def prime(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    assert thin(url)["status"] == "200 OK"
+    return response
+
+
+@pytest.fixture
+def url(chapter):
+    return chapter.get_absolute_url()
+
+
+@pytest.fixture
+def after_commit(django_capture_on_commit_callbacks):
+    """Writes as in production: the versions move when the transaction commits."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+def test_a_stored_page_is_answered_before_django_with_its_headers(client, url):
+    page = prime(client, url)
+    hit = thin(url)
+    assert hit["body"] == page.content
+    for name in (
+        "Content-Security-Policy",
+        "Permissions-Policy",
+        "X-Frame-Options",
+        "X-Content-Type-Options",
+        "Referrer-Policy",
+        "ETag",
+    ):
+        assert hit["headers"][name] == page[name], name
+    assert "nonce" not in hit["headers"]["Content-Security-Policy"]
+    assert "public" in hit["headers"]["Cache-Control"]
+    assert "Cookie" in hit["headers"]["Vary"] and "Accept-Encoding" in hit["headers"]["Vary"]
+    assert int(hit["headers"]["Content-Length"]) == len(page.content)
+    assert "Set-Cookie" not in hit["headers"]
+
+
+def test_a_stored_page_is_sent_compressed_to_who_accepts_it(client, url):
+    page = prime(client, url)
+    hit = thin(url, HTTP_ACCEPT_ENCODING="gzip, br")
+    assert hit["headers"]["Content-Encoding"] == "gzip"
+    assert gzip.decompress(hit["body"]) == page.content
+    assert len(hit["body"]) < len(page.content) / 2
+    head = thin(url, method="HEAD")
+    assert head["status"] == "200 OK" and head["body"] == b""
+
+
+def test_html_from_django_is_compressed(client, url):
+    response = client.get(url, HTTP_ACCEPT_ENCODING="gzip")
+    assert response["Content-Encoding"] == "gzip"
+    assert b"Comments on paragraph 1" in gzip.decompress(response.content)
+
+
+def test_the_contents_page_is_stored_too(client, chapter):
+    prime(client, chapter.book.get_absolute_url())
+
+
+@pytest.mark.parametrize(
+    "ask",
+    [
+        {"cookie": "sessionid=abc"},
+        {"cookie": "messages=abc"},
+        {"query": "utm=1"},
+        {"method": "POST"},
+    ],
+    ids=["signed-in", "with-a-message", "query-string", "post"],
+)
+def test_only_anonymous_plain_gets_are_answered_from_the_cache(client, url, ask):
+    prime(client, url)
+    assert thin(url, **ask)["status"] == PASSED
+
+
+def test_a_request_django_would_refuse_never_matches_a_stored_page(client, url):
+    prime(client, url)
+    assert thin(url, HTTP_HOST="evil.example")["status"] == PASSED
+    assert thin(url, **{"wsgi.url_scheme": "https"})["status"] == PASSED
+
+
+def test_a_signed_in_page_is_private_and_never_stored(client, url, reader):
+    client.force_login(reader)
+    response = client.get(url)
+    assert "private" in response["Cache-Control"]
+    assert "public" not in response["Cache-Control"]
+    assert "Cookie" in response["Vary"]
+    assert "X-CSRFToken" in response.text
+    assert thin(url)["status"] == PASSED
+
+
+def test_a_stored_page_holds_no_csrf_token_nonce_or_cookie(client, url):
+    response = prime(client, url)
+    body = thin(url)["body"]
+    assert b"csrf" not in body.lower()
+    assert b"nonce" not in body
+    assert not response.cookies
+
+
+def test_a_page_with_a_message_is_not_stored(client, url, rf):
+    # A message waiting in its cookie is shown on the next page, which is the reader's own.
+    waiting = [Message(constants.INFO, "Only for you.")]
+    client.cookies["messages"] = CookieStorage(rf.get("/"))._encode(waiting)
+    assert "Only for you." in client.get(url).text
+    assert thin(url)["status"] == PASSED
+
+
+# --- Every write moves the versions --------------------------------------------
+
+
+def counted(client, url, n):
+    return f"Comments on paragraph 2 ({n})" in client.get(url).text
+
+
+def test_a_comment_posted_shows_at_once(client, url, chapter, reader, after_commit):
+    prime(client, url)
+    with after_commit():
+        comment_make(chapter=chapter, author=reader)
+    assert thin(url)["status"] == PASSED
+    assert counted(client, url, 1)
+    assert thin(url)["status"] == "200 OK"
+    assert b"Comments on paragraph 2 (1)" in thin(url)["body"]
+
+
+@pytest.mark.parametrize(
+    "write",
+    ["reply", "edit", "delete", "hide", "approve", "accept", "decline", "attach"],
+)
+def test_every_comment_write_moves_the_chapter_version(
+    client, url, chapter, reader, editor, after_commit, write
+):
+    with after_commit():
+        comment = comment_make(chapter=chapter, author=reader)
+        if write == "approve":
+            Comment.objects.filter(pk=comment.pk).update(moderation=Comment.Moderation.PENDING)
+        if write == "attach":
+            Comment.objects.filter(pk=comment.pk).update(anchor_state=Comment.AnchorState.ORPHANED)
+        comment.refresh_from_db()
+    prime(client, url)
+    with after_commit():
+        match write:
+            case "reply":
+                services.comment_reply(user=editor, parent=comment, body="Yes.")
+            case "edit":
+                services.comment_edit(user=reader, comment=comment, body="Better.")
+            case "delete":
+                services.comment_delete(user=reader, comment=comment)
+            case "hide" | "approve":
+                services.comment_moderate(user=editor, comment=comment, action=write, reason="x")
+            case "accept":
+                services.comments_decide(user=editor, comments=[comment], decision="accepted")
+            case "decline":
+                services.comments_decide(
+                    user=editor, comments=[comment], decision="declined", reason="Not now."
+                )
+            case "attach":
+                pid = chapter.current_revision.blocks.get(position=3).pid
+                services.comment_attach(user=editor, comment=comment, pid=pid)
+    assert thin(url)["status"] == PASSED
+    expected = {"reply": 2, "decline": 2, "approve": 1, "edit": 1, "accept": 1}
+    if write in expected:
+        assert counted(client, url, expected[write])
+    elif write == "attach":
+        assert "Comments on paragraph 3 (1)" in client.get(url).text
+    else:
+        assert not counted(client, url, 1)
+
+
+def test_a_fold_moves_the_version(client, url, chapter, reader, editor, after_commit):
+    with after_commit():
+        comment = comment_make(chapter=chapter, author=reader, suggestion="New words.")
+        services.comments_decide(user=editor, comments=[comment], decision="accepted")
+    prime(client, url)
+    with after_commit():
+        fold_save(
+            user=editor,
+            chapter=chapter,
+            base=chapter.revision,
+            text=chapter.text + "\n\nA paragraph folded in.\n",
+            message="Fold",
+            folded=[comment.pk],
+        )
+    assert thin(url)["status"] == PASSED
+    assert "A paragraph folded in." in client.get(url).text
+
+
+def test_a_revision_moves_every_page_of_the_book(client, url, chapter, book, after_commit):
+    second = chapter_make(book=book, text="# Second\n\nMore.", slug="second")
+    prime(client, url)
+    prime(client, second.get_absolute_url())
+    prime(client, book.get_absolute_url())
+    with after_commit():
+        chapter_revise(
+            chapter=chapter,
+            text="# Renamed\n\nNew text.",
+            title="Renamed",
+            editor=None,
+            message="m",
+        )
+    for page in (url, second.get_absolute_url(), book.get_absolute_url()):
+        assert thin(page)["status"] == PASSED
+    # The next chapter's page names its neighbour by its new title.
+    assert "Renamed" in client.get(second.get_absolute_url()).text
+
+
+def test_chapter_and_book_settings_move_the_versions(client, url, chapter, book, after_commit):
+    prime(client, url)
+    with after_commit():
+        chapter.comment_period = Chapter.CommentPeriod.CLOSED
+        chapter.save()
+    assert thin(url)["status"] == PASSED
+    assert "Comments on this chapter are closed" in prime(client, url).text
+    with after_commit():
+        book.status = Book.Status.CLOSED
+        book.save()
+    assert thin(url)["status"] == PASSED
+    assert "This book is closed for comments" in client.get(url).text
+
+
+def test_a_book_renamed_drops_the_pages_at_its_old_address(client, url, book, after_commit):
+    prime(client, url)
+    with after_commit():
+        book.slug = "renamed"
+        book.save()
+    assert thin(url)["status"] == PASSED
+    assert client.get(url).status_code == 404
+
+
+def test_a_chapter_made_draft_is_no_longer_served_to_anonymous_readers(
+    client, url, chapter, editor, after_commit
+):
+    prime(client, url)
+    with after_commit():
+        chapter.status = Chapter.Status.DRAFT
+        chapter.save()
+    assert thin(url)["status"] == PASSED
+    assert client.get(url).status_code == 404
+    assert thin(url)["status"] == PASSED
+    client.force_login(editor)
+    assert client.get(url).status_code == 200
+
+
+def test_a_page_does_not_outlive_the_closing_of_comments(
+    client, chapter, after_commit, monkeypatch
+):
+    with after_commit():
+        chapter.comments_close_at = timezone.now() + timedelta(seconds=30)
+        chapter.save()
+    url = chapter.get_absolute_url()
+    kept = {}
+    store = cache.set
+    monkeypatch.setattr(
+        cache,
+        "set",
+        lambda key, value, timeout=None: kept.update({key: timeout}) or store(key, value, timeout),
+    )
+    assert "Open for comments until" in prime(client, url).text
+    assert 0 < kept[pagecache.page_key({"HTTP_HOST": "testserver", "PATH_INFO": url})] <= 30
+
+
+def test_a_username_change_moves_every_page(client, url, reader, after_commit):
+    prime(client, url)
+    with after_commit():
+        reader.last_login = timezone.now()
+        reader.save(update_fields=["last_login"])
+    assert thin(url)["status"] == "200 OK"
+    with after_commit():
+        reader.username = "renamed"
+        reader.save()
+    assert thin(url)["status"] == PASSED
+
+
+def test_versions_missed_while_redis_was_down_drop_every_page_after(
+    client, url, chapter, reader, after_commit, monkeypatch
+):
+    prime(client, url)
+    monkeypatch.setattr(cache, "is_down", True, raising=False)
+    monkeypatch.setattr(cache, "set_many", lambda *a, **k: list(a[0]))
+    with after_commit():
+        comment_make(chapter=chapter, author=reader)
+    monkeypatch.undo()
+    # Redis is back with the old versions, and the stored page made before the comment.
+    assert thin(url)["status"] == PASSED
+    assert counted(client, url, 1)
+
+
+# --- Conditional GET -----------------------------------------------------------
+
+
+def test_revalidating_a_stored_page_is_a_304(client, url):
+    page = prime(client, url)
+    etag = page["ETag"]
+    assert thin(url, HTTP_IF_NONE_MATCH=etag)["status"] == "304 Not Modified"
+    assert thin(url, HTTP_IF_NONE_MATCH=etag)["headers"]["ETag"] == etag
+    assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    assert thin(url, HTTP_IF_NONE_MATCH='W/"other"')["status"] == "200 OK"
+
+
+def test_a_304_is_not_given_once_the_page_changed(client, url, chapter, reader, after_commit):
+    etag = prime(client, url)["ETag"]
+    with after_commit():
+        comment_make(chapter=chapter, author=reader)
+    response = client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 200
+    assert response["ETag"] != etag

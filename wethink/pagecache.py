@@ -1,0 +1,407 @@
+"""Whole pages for readers who are not signed in, kept in the shared cache.
+
+A reading page (a chapter, an old revision, a book's contents) that an anonymous
+reader was given is stored with its final headers, under its address (scheme,
+host, path) and with the *versions* it was made from. A version is a random token
+in the shared cache, one for the whole site, one per book and one per chapter;
+every write that changes what such a page shows replaces the token after its
+transaction commits (`chapter_changed`, `book_changed` and the model signals at the
+end of this module). A stored page whose versions are no longer the current ones is
+never served, so a reader never sees a count older than a write that has returned.
+
+Stored pages are answered by `PageCacheApp`, a WSGI layer in front of Django (see
+`wethink/wsgi.py`): only GET and HEAD requests without a query string and without a
+session or messages cookie are looked up there; everything else, and every miss,
+goes through Django. Pages are stored by `PageCacheMiddleware` on the way out of
+Django, and only when nothing in them belongs to one person: no signed-in user, no
+cookie set, no message shown, no CSRF token or CSP nonce used.
+
+History, diff and feed pages are not stored but answer conditional requests from
+their versions alone, before the view runs (`conditional_page`).
+
+When Redis is unreachable, a version cannot be replaced; the process remembers it
+and replaces the site-wide version once Redis answers again, so pages stored
+before the outage are dropped.
+"""
+
+import gzip
+import hashlib
+import re
+import secrets
+import threading
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.crypto import salted_hmac
+from django.utils.http import parse_etags
+from django.utils.text import compress_string
+
+SITE = "pv:site"
+ACCEPTS_GZIP = re.compile(r"\bgzip\b")
+# Headers that belong to one response, not to the stored page.
+UNSTORED = {"content-length", "content-encoding", "set-cookie", "date"}
+# Cookies that mark a request as someone's: it goes through Django.
+MESSAGES_COOKIE = "messages"
+
+_missed = threading.Event()
+
+
+def _book_key(book_slug: str) -> str:
+    return f"pv:b:{book_slug}"
+
+
+def _chapter_key(book_slug: str, chapter_slug: str) -> str:
+    return f"pv:c:{book_slug}/{chapter_slug}"
+
+
+def _book_comments_key(book_slug: str) -> str:
+    return f"pv:bc:{book_slug}"
+
+
+def version_keys(scope: str, kwargs: dict) -> list[str]:
+    """The version keys a page depends on, from its URL's `book` and `chapter`.
+
+    Slugs rather than ids, so the versions are read before any database query:
+    whatever the page then shows was read after them."""
+    book = kwargs["book"]
+    if scope == "book":
+        return [SITE, _book_key(book)]
+    if scope == "book_comments":
+        return [SITE, _book_key(book), _book_comments_key(book)]
+    if scope == "chapter":
+        return [SITE, _book_key(book), _chapter_key(book, kwargs["chapter"])]
+    raise ValueError(f"Unknown page scope {scope!r}.")
+
+
+def _token() -> str:
+    return secrets.token_hex(8)
+
+
+def _repair() -> None:
+    """After an outage in which a version could not be replaced, drop every page."""
+    if _missed.is_set() and not getattr(cache, "is_down", False):
+        _missed.clear()
+        cache.set(SITE, _token(), timeout=None)
+        if getattr(cache, "is_down", False):
+            _missed.set()
+
+
+def versions_read(keys: list[str]) -> tuple[str, ...]:
+    """The current token of each key, creating the missing ones. A key that was
+    evicted comes back with a new random token, so no older page matches it."""
+    _repair()
+    found = cache.get_many(keys)
+    for key in keys:
+        if key not in found:
+            cache.add(key, _token(), timeout=None)
+            found[key] = cache.get(key) or _token()
+    return tuple(found[key] for key in keys)
+
+
+def _bump_now(keys: list[str]) -> None:
+    cache.set_many({key: _token() for key in keys}, timeout=None)
+    if getattr(cache, "is_down", False):
+        _missed.set()
+
+
+def versions_bump(keys: list[str]) -> None:
+    """Replace the tokens once the current transaction commits (at once outside
+    one): a reader who reads the new token reads the committed data after it."""
+    transaction.on_commit(lambda: _bump_now(keys), robust=True)
+
+
+def chapter_changed(chapter) -> None:
+    """What a chapter's pages show changed: its comments or their state."""
+    book = chapter.book.slug
+    versions_bump([_chapter_key(book, chapter.slug), _book_comments_key(book)])
+
+
+def chapters_changed(*, chapter_ids) -> None:
+    """`chapter_changed` for writes that hold ids only (a queryset update, a bulk
+    insert): one query, however many chapters."""
+    from chapters.models import Chapter
+
+    rows = Chapter.objects.filter(pk__in=set(chapter_ids)).values_list("slug", "book__slug")
+    keys = {
+        key for slug, book in rows for key in (_chapter_key(book, slug), _book_comments_key(book))
+    }
+    if keys:
+        versions_bump(sorted(keys))
+
+
+def book_changed(book_slug: str) -> None:
+    """What every page of a book may show changed: a chapter's text, title, place or
+    settings (its neighbours' pages and the contents show them), or the book's own."""
+    versions_bump([_book_key(book_slug)])
+
+
+def site_changed() -> None:
+    versions_bump([SITE])
+
+
+# --- Conditional GET and Cache-Control --------------------------------------
+
+
+def _public(response) -> None:
+    seconds = settings.WETHINK_PROXY_CACHE_SECONDS
+    patch_cache_control(response, public=True, max_age=0, s_maxage=seconds)
+    patch_vary_headers(response, ["Cookie"])
+
+
+def _private(response) -> None:
+    patch_cache_control(response, private=True, no_cache=True)
+    patch_vary_headers(response, ["Cookie"])
+
+
+def _anonymous_get(request) -> bool:
+    return request.method in {"GET", "HEAD"} and not request.user.is_authenticated
+
+
+def cached_page(scope: str):
+    """A page anonymous readers get from the shared cache (see the module docstring).
+
+    The view may set `response.page_cache_until` (a datetime) when what it shows
+    changes at a known time, such as a closing date for comments."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not _anonymous_get(request):
+                response = view(request, *args, **kwargs)
+                _private(response)
+                return response
+            keys = version_keys(scope, kwargs)
+            versions = versions_read(keys)
+            response = view(request, *args, **kwargs)
+            if response.status_code == 200:
+                _public(response)
+                if not request.META.get("QUERY_STRING"):
+                    response.page_cache = (keys, versions)
+            return response
+
+        return wrapped
+
+    return decorator
+
+
+def _etag(request, versions: tuple[str, ...]) -> str:
+    # Keyed with the secret: an ETag cannot be guessed for a page never seen.
+    page = f"{request.get_full_path()}|{'|'.join(versions)}"
+    digest = salted_hmac("pagecache.etag", page, algorithm="sha256").hexdigest()
+    return f'W/"{digest[:32]}"'
+
+
+def conditional_page(scope: str):
+    """ETag from the page's versions for anonymous readers: a revalidation that
+    matches is a 304 before the view runs. Signed-in pages are private."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not _anonymous_get(request):
+                response = view(request, *args, **kwargs)
+                _private(response)
+                return response
+            etag = _etag(request, versions_read(version_keys(scope, kwargs)))
+            unchanged = get_conditional_response(request, etag=etag)
+            if unchanged is not None:
+                _public(unchanged)
+                unchanged["ETag"] = etag
+                return unchanged
+            response = view(request, *args, **kwargs)
+            if response.status_code == 200:
+                response["ETag"] = etag
+                _public(response)
+            return response
+
+        return wrapped
+
+    return decorator
+
+
+# --- Storing and serving whole pages ------------------------------------------
+
+
+def page_key(environ) -> str | None:
+    """The stored page's key for a request: scheme, host and path as the client
+    sent them, so a request Django would refuse (an unknown host, plain HTTP under
+    SECURE_SSL_REDIRECT) never matches a page stored from one it accepted."""
+    scheme = environ.get("wsgi.url_scheme", "http")
+    if settings.SECURE_PROXY_SSL_HEADER:
+        header, secure = settings.SECURE_PROXY_SSL_HEADER
+        sent = environ.get(header)
+        if sent is not None:
+            scheme = "https" if sent.split(",", 1)[0].strip() == secure else "http"
+    # As Django reads it (HttpRequest._get_raw_host); forwarded hosts are not trusted.
+    host = environ.get("HTTP_HOST")
+    if not host:
+        host = environ.get("SERVER_NAME", "")
+        port = str(environ.get("SERVER_PORT", ""))
+        if port and port != ("443" if scheme == "https" else "80"):
+            host = f"{host}:{port}"
+    if not host:
+        return None
+    path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+    return f"pg:{scheme}://{host.lower()}{path}"
+
+
+def _someones(environ) -> bool:
+    cookies = environ.get("HTTP_COOKIE", "")
+    return f"{settings.SESSION_COOKIE_NAME}=" in cookies or f"{MESSAGES_COOKIE}=" in cookies
+
+
+def _storable(request, response) -> bool:
+    """Nothing in the response may belong to the person who asked."""
+    storage = getattr(request, "_messages", None)
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and not request.user.is_authenticated
+        and not getattr(request, "_csp_nonce", None)
+        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        and not (storage is not None and (storage.used or storage._queued_messages))
+        and b"csrfmiddlewaretoken" not in response.content
+        and b"X-CSRFToken" not in response.content
+    )
+
+
+class PageCacheMiddleware:
+    """Stores the pages `cached_page` marked, with the headers every other
+    middleware added, and answers their conditional requests from the body's hash.
+    First in `MIDDLEWARE`, so what it stores is what was sent."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        marked = getattr(response, "page_cache", None)
+        if marked is None or not _storable(request, response):
+            return response
+        keys, versions = marked
+        raw = response.content
+        if response.get("Content-Encoding") == "gzip":
+            raw = gzip.decompress(raw)
+        etag = f'W/"{hashlib.md5(raw, usedforsecurity=False).hexdigest()}"'
+        response["ETag"] = etag
+        key = page_key(request.META)
+        if key is not None and request.method == "GET":
+            self._store(key, response, raw, etag, keys, versions)
+        unchanged = get_conditional_response(request, etag=etag, response=response)
+        return unchanged if unchanged is not None else response
+
+    def _store(self, key, response, raw, etag, keys, versions) -> None:
+        timeout = settings.WETHINK_PAGE_CACHE_SECONDS
+        until = getattr(response, "page_cache_until", None)
+        if until is not None:
+            timeout = min(timeout, int((until - timezone.now()).total_seconds()))
+        if timeout <= 0:
+            return
+        headers = [
+            (name, value)
+            for name, value in response.items()
+            if name.lower() not in UNSTORED and name.lower() != "vary"
+        ]
+        vary = [name.strip() for name in response.get("Vary", "").split(",") if name.strip()]
+        if "accept-encoding" not in {name.lower() for name in vary}:
+            vary.append("Accept-Encoding")
+        headers.append(("Vary", ", ".join(vary)))
+        entry = {
+            "keys": keys,
+            "versions": versions,
+            "headers": headers,
+            "etag": etag,
+            "body": raw,
+            # Randomly padded as Django's GZipMiddleware does; the page holds no secret.
+            "gzip": compress_string(raw, max_random_bytes=100),
+        }
+        cache.set(key, entry, timeout=timeout)
+
+
+class PageCacheApp:
+    """The thin WSGI layer: answers stored pages to anonymous GET and HEAD requests
+    before Django's request handling runs; passes everything else to `app`."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        if environ.get("REQUEST_METHOD") not in {"GET", "HEAD"} or environ.get("QUERY_STRING"):
+            return self.app(environ, start_response)
+        if _someones(environ) or not environ.get("PATH_INFO", "").startswith("/b/"):
+            return self.app(environ, start_response)
+        key = page_key(environ)
+        entry = cache.get(key) if key is not None else None
+        if entry is None or versions_read(entry["keys"]) != entry["versions"]:
+            return self.app(environ, start_response)
+        headers = list(entry["headers"])
+        wanted = environ.get("HTTP_IF_NONE_MATCH")
+        if wanted and _matches(wanted, entry["etag"]):
+            kept = {"cache-control", "etag", "vary", "expires", "content-location"}
+            start_response("304 Not Modified", [(n, v) for n, v in headers if n.lower() in kept])
+            return []
+        if ACCEPTS_GZIP.search(environ.get("HTTP_ACCEPT_ENCODING", "")):
+            body = entry["gzip"]
+            headers.append(("Content-Encoding", "gzip"))
+        else:
+            body = entry["body"]
+        headers.append(("Content-Length", str(len(body))))
+        start_response("200 OK", headers)
+        return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]
+
+
+def _matches(header: str, etag: str) -> bool:
+    wanted = parse_etags(header)
+    return "*" in wanted or etag.removeprefix("W/") in {tag.removeprefix("W/") for tag in wanted}
+
+
+# --- What moves the versions ----------------------------------------------------
+
+
+def _comment_saved(sender, instance, **kwargs) -> None:
+    chapter_changed(instance.chapter)
+
+
+def _chapter_saved(sender, instance, **kwargs) -> None:
+    book_changed(instance.book.slug)
+
+
+def _book_renaming(sender, instance, **kwargs) -> None:
+    if instance.pk is None:
+        return
+    before = sender.objects.filter(pk=instance.pk).values_list("slug", flat=True).first()
+    if before is not None and before != instance.slug:
+        book_changed(before)
+
+
+def _book_saved(sender, instance, **kwargs) -> None:
+    book_changed(instance.slug)
+
+
+def _user_saved(sender, instance, created=False, update_fields=None, **kwargs) -> None:
+    # Pages show usernames; a login only writes last_login.
+    if not created and (update_fields is None or "username" in update_fields):
+        site_changed()
+
+
+def receivers_connect() -> None:
+    """Every save or delete of a comment, chapter or book moves the versions of the
+    pages that show it. Writes that bypass `save()` (a queryset `update()`) call
+    `chapter_changed` themselves."""
+    from django.contrib.auth import get_user_model
+    from django.db.models.signals import post_delete, post_save, pre_save
+
+    from chapters.models import Book, Chapter
+    from comments.models import Comment
+
+    for signal in (post_save, post_delete):
+        signal.connect(_comment_saved, sender=Comment, dispatch_uid="pagecache-comment")
+        signal.connect(_chapter_saved, sender=Chapter, dispatch_uid="pagecache-chapter")
+        signal.connect(_book_saved, sender=Book, dispatch_uid="pagecache-book")
+    pre_save.connect(_book_renaming, sender=Book, dispatch_uid="pagecache-book-slug")
+    post_save.connect(_user_saved, sender=get_user_model(), dispatch_uid="pagecache-user")
