@@ -103,8 +103,10 @@ def test_html_from_django_is_compressed(client, url):
     assert b"Comments on paragraph 1" in gzip.decompress(response.content)
 
 
-def test_the_contents_page_is_stored_too(client, chapter):
+def test_the_contents_page_and_old_revisions_are_stored_too(client, chapter):
     prime(client, chapter.book.get_absolute_url())
+    chapter_revise(chapter=chapter, text=chapter.text + "\nMore.\n", editor=None, message="m")
+    prime(client, chapter.revisions.get(number=1).get_absolute_url())
 
 
 @pytest.mark.parametrize(
@@ -297,12 +299,13 @@ def test_a_page_does_not_outlive_the_closing_of_comments(
         chapter.save()
     url = chapter.get_absolute_url()
     kept = {}
-    store = cache.set
-    monkeypatch.setattr(
-        cache,
-        "set",
-        lambda key, value, timeout=None: kept.update({key: timeout}) or store(key, value, timeout),
-    )
+    store = cache.set_many
+
+    def spy(data, timeout=None, **kwargs):
+        kept.update(dict.fromkeys(data, timeout))
+        return store(data, timeout, **kwargs)
+
+    monkeypatch.setattr(cache, "set_many", spy)
     assert "Open for comments until" in prime(client, url).text
     assert 0 < kept[pagecache.page_key({"HTTP_HOST": "testserver", "PATH_INFO": url})] <= 30
 

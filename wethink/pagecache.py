@@ -316,11 +316,32 @@ class PageCacheMiddleware:
             "versions": versions,
             "headers": headers,
             "etag": etag,
-            "body": raw,
-            # Randomly padded as Django's GZipMiddleware does; the page holds no secret.
-            "gzip": compress_string(raw, max_random_bytes=100),
         }
-        cache.set(key, entry, timeout=timeout)
+        # The bodies apart, so a hit reads only the one it sends; written in one
+        # MSET, so a page's headers and bodies never come from two different stores.
+        cache.set_many(
+            {
+                key: entry,
+                f"{key}|raw": raw,
+                # Randomly padded as Django's GZipMiddleware does; the page holds no secret.
+                f"{key}|gzip": compress_string(raw, max_random_bytes=100),
+            },
+            timeout=timeout,
+        )
+
+
+STORED_PATH = re.compile(r"^/b/(?P<book>[-\w]+)/(?:(?P<chapter>[-\w]+)/(?:r\d+/)?)?$")
+
+
+def path_version_keys(path: str) -> list[str] | None:
+    """The version keys of a stored page, from its path alone, so the page and its
+    versions are read from the cache in one round trip."""
+    found = STORED_PATH.match(path)
+    if found is None:
+        return None
+    if found["chapter"] is None:
+        return version_keys("book", found.groupdict())
+    return version_keys("chapter", found.groupdict())
 
 
 class PageCacheApp:
@@ -333,11 +354,18 @@ class PageCacheApp:
     def __call__(self, environ, start_response):
         if environ.get("REQUEST_METHOD") not in {"GET", "HEAD"} or environ.get("QUERY_STRING"):
             return self.app(environ, start_response)
-        if _someones(environ) or not environ.get("PATH_INFO", "").startswith("/b/"):
+        keys = None if _someones(environ) else path_version_keys(environ.get("PATH_INFO", ""))
+        key = page_key(environ) if keys else None
+        if key is None:
             return self.app(environ, start_response)
-        key = page_key(environ)
-        entry = cache.get(key) if key is not None else None
-        if entry is None or versions_read(entry["keys"]) != entry["versions"]:
+        _repair()
+        gzipped = bool(ACCEPTS_GZIP.search(environ.get("HTTP_ACCEPT_ENCODING", "")))
+        body_key = f"{key}|gzip" if gzipped else f"{key}|raw"
+        found = cache.get_many([key, body_key, *keys])
+        entry = found.get(key)
+        body = found.get(body_key)
+        current = tuple(found.get(name) for name in keys)
+        if entry is None or body is None or entry["keys"] != keys or entry["versions"] != current:
             return self.app(environ, start_response)
         headers = list(entry["headers"])
         wanted = environ.get("HTTP_IF_NONE_MATCH")
@@ -345,11 +373,8 @@ class PageCacheApp:
             kept = {"cache-control", "etag", "vary", "expires", "content-location"}
             start_response("304 Not Modified", [(n, v) for n, v in headers if n.lower() in kept])
             return []
-        if ACCEPTS_GZIP.search(environ.get("HTTP_ACCEPT_ENCODING", "")):
-            body = entry["gzip"]
+        if gzipped:
             headers.append(("Content-Encoding", "gzip"))
-        else:
-            body = entry["body"]
         headers.append(("Content-Length", str(len(body))))
         start_response("200 OK", headers)
         return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]
