@@ -204,6 +204,9 @@ def _comment(comment: Comment, keys: dict, edits: dict, votes: dict, flags: dict
         if incorporated is None
         else [incorporated.chapter.slug, incorporated.number],
         "vote_count": comment.vote_count,
+        "canonical": comment.canonical,
+        "via": comment.via,
+        "tags": comment.tags,
         "edits": edits.get(comment.pk, []),
         "votes": votes.get(comment.pk, []),
         "flags": flags.get(comment.pk, []),
@@ -420,6 +423,10 @@ def _restore(*, data: dict, map_existing_users: bool) -> Book:
             decision_reason=item["decision_reason"],
             incorporated_in=revision_at(item["incorporated_in"], where),
             vote_count=item["vote_count"],
+            # Absent from backups made before the annotations API kept them.
+            canonical=item.get("canonical", ""),
+            via=item.get("via", ""),
+            tags=item.get("tags", []),
         )
         if comment.revision is None or comment.author is None:
             raise BackupError(f"{where} has no revision or no author.")

@@ -1,24 +1,35 @@
 """Comments as W3C Web Annotations (JSON-LD), and annotations back into comments.
 
-`annotation_json` and `annotation_page_json` write the Web Annotation Data Model;
-`annotation_parse` reads one from outside and says plainly what is wrong with it.
-Extension fields in the `wethink:` namespace say where a comment stands now.
+`annotation_json`, `annotation_page_json` and `container_json` write the Web
+Annotation Data Model and the Protocol's containers; `annotation_parse` reads an
+annotation from outside and says plainly what is wrong with it; `annotation_extras_save`
+keeps what a comment has no column of its own for (canonical, via, tags). Extension
+fields in the `wethink:` namespace say where a comment stands now.
 """
 
 import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page
+from django.db import transaction
 from django.urls import reverse
 
 from comments.models import Comment
 from wethink.params import MAX_INT
 
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
-FRAGMENT_SPEC = "http://tools.ietf.org/rfc/rfc3987"
+LDP_CONTEXT = "http://www.w3.org/ns/ldp.jsonld"
+# The FragmentSelector's value is an HTML fragment identifier (the block's id).
+FRAGMENT_SPEC = "http://tools.ietf.org/rfc/rfc3236"
 PID_FRAGMENT = re.compile(r"^p-([a-z0-9]{1,16})$")
+# A reply's target: a comment's annotation IRI, or (as before the Protocol) its
+# place on the thread page.
+ANNOTATION_PATH = re.compile(r"^/api/b/[^/]+/annotations/([0-9]{1,18})/?$")
+MAX_IRI = 2000
+MAX_TAG = 100
+MAX_TAGS = 20
 
 
 def context(request) -> list:
@@ -29,10 +40,15 @@ def _iso(value) -> str:
     return value.isoformat().replace("+00:00", "Z")
 
 
+def annotation_path(comment: Comment) -> str:
+    """A comment's IRI (path): under its book's container, by its own key, so it
+    stays the same when its paragraph moves to another chapter."""
+    return reverse("comments:api_annotation", kwargs={"book": comment.book.slug, "pk": comment.pk})
+
+
 def annotation_json(comment: Comment, *, request, chapter_url: str) -> dict:
     """One comment as an Annotation. `chapter_url` is the absolute URL of the chapter
     it is anchored to now (passed in so a page of items costs no query per item)."""
-    comment_url = request.build_absolute_uri(comment.get_absolute_url())
     purpose = "replying" if comment.parent_id else "commenting"
     body = [
         {
@@ -44,8 +60,10 @@ def annotation_json(comment: Comment, *, request, chapter_url: str) -> dict:
     ]
     if comment.suggestion:
         body.append({"type": "TextualBody", "value": comment.suggestion, "purpose": "editing"})
+    for tag in comment.tags or []:
+        body.append({"type": "TextualBody", "value": tag, "purpose": "tagging"})
     if comment.parent_id:
-        target = request.build_absolute_uri(comment.parent.get_absolute_url())
+        target = request.build_absolute_uri(annotation_path(comment.parent))
         motivation = "replying"
     else:
         selectors: list[dict] = [
@@ -62,9 +80,9 @@ def annotation_json(comment: Comment, *, request, chapter_url: str) -> dict:
             )
         target = {"source": chapter_url, "selector": selectors}
         motivation = "editing" if comment.suggestion else "commenting"
-    return {
+    data = {
         "@context": context(request),
-        "id": comment_url,
+        "id": request.build_absolute_uri(annotation_path(comment)),
         "type": "Annotation",
         "motivation": motivation,
         "created": _iso(comment.created_at),
@@ -72,38 +90,92 @@ def annotation_json(comment: Comment, *, request, chapter_url: str) -> dict:
         "creator": {"type": "Person", "nickname": comment.author.get_username()},
         "body": body,
         "target": target,
-        "wethink:state": comment.state,
-        "wethink:revision": comment.revision.number,
-        "wethink:pid": comment.pid,
-        "wethink:chapter": comment.chapter.slug,
     }
+    if comment.canonical:
+        data["canonical"] = comment.canonical
+    if comment.via:
+        data["via"] = comment.via
+    data.update(
+        {
+            "wethink:state": comment.state,
+            "wethink:revision": comment.revision.number,
+            "wethink:pid": comment.pid,
+            "wethink:chapter": comment.chapter.slug,
+        }
+    )
+    return data
 
 
-def annotation_page_json(page: Page, *, request, base_url: str, items: list[dict]) -> dict:
-    """An AnnotationPage, part of an AnnotationCollection that counts every item."""
+def page_url(request, base_url: str, number: int, query: dict | None = None) -> str:
+    """A page's IRI: the collection's query (filters, `iris`) and the page number,
+    so a page needs no Prefer header to be read the same way again."""
+    return request.build_absolute_uri(f"{base_url}?{urlencode({**(query or {}), 'page': number})}")
+
+
+def collection_url(request, base_url: str, query: dict | None = None) -> str:
+    suffix = f"?{urlencode(query)}" if query else ""
+    return request.build_absolute_uri(f"{base_url}{suffix}")
+
+
+def annotation_page_json(
+    page: Page, *, request, base_url: str, items: list, query: dict | None = None
+) -> dict:
+    """An AnnotationPage, part of an AnnotationCollection that counts every item.
+    `items` are annotations, or their IRIs only."""
     paginator = page.paginator
-
-    def page_url(number: int) -> str:
-        return request.build_absolute_uri(f"{base_url}?page={number}")
-
     data = {
         "@context": context(request),
-        "id": page_url(page.number),
+        "id": page_url(request, base_url, page.number, query),
         "type": "AnnotationPage",
         "partOf": {
-            "id": request.build_absolute_uri(base_url),
+            "id": collection_url(request, base_url, _without_iris(query)),
             "type": "AnnotationCollection",
             "total": paginator.count,
-            "first": page_url(1),
-            "last": page_url(paginator.num_pages),
+            "first": page_url(request, base_url, 1, query),
+            "last": page_url(request, base_url, paginator.num_pages, query),
         },
         "startIndex": page.start_index() - 1 if paginator.count else 0,
         "items": items,
     }
     if page.has_next():
-        data["next"] = page_url(page.next_page_number())
+        data["next"] = page_url(request, base_url, page.next_page_number(), query)
     if page.has_previous():
-        data["prev"] = page_url(page.previous_page_number())
+        data["prev"] = page_url(request, base_url, page.previous_page_number(), query)
+    return data
+
+
+def _without_iris(query: dict | None) -> dict:
+    return {key: value for key, value in (query or {}).items() if key != "iris"}
+
+
+def container_json(
+    *,
+    request,
+    base_url: str,
+    label: str,
+    total: int,
+    last_page: int,
+    first: dict | None,
+    query: dict | None = None,
+    container: bool = True,
+) -> dict:
+    """An AnnotationCollection, and with `container` an LDP BasicContainer too (the
+    Protocol's Annotation Container). `first` is the embedded first page, or None for
+    a minimal representation that links its first and last pages only."""
+    page_query = query or {}
+    anno, *extra = context(request)
+    data = {
+        "@context": [anno, LDP_CONTEXT, *extra] if container else [anno, *extra],
+        "id": collection_url(request, base_url, _without_iris(query)),
+        "type": ["BasicContainer", "AnnotationCollection"] if container else "AnnotationCollection",
+        "label": label,
+        "total": total,
+        "first": page_url(request, base_url, 1, page_query),
+        "last": page_url(request, base_url, last_page, page_query),
+    }
+    if first is not None:
+        first = {key: value for key, value in first.items() if key not in {"@context", "partOf"}}
+        data["first"] = first
     return data
 
 
@@ -133,6 +205,11 @@ class ParsedAnnotation:
     quote_prefix: str
     reply_to: str | None
     revision: int | None
+    # The path of the target's source (a chapter page), None for a reply.
+    source_path: str | None = None
+    tags: tuple[str, ...] = ()
+    canonical: str = ""
+    via: str = ""
 
 
 def _as_list(value) -> list:
@@ -141,13 +218,23 @@ def _as_list(value) -> list:
     return value if isinstance(value, list) else [value]
 
 
-def _text_bodies(data: dict) -> tuple[str, str]:
+def _tag(value: str) -> str:
+    tag = " ".join(value.split())
+    if not tag:
+        raise ValidationError("A tagging body's value must not be empty.")
+    if len(tag) > MAX_TAG:
+        raise ValidationError(f"A tag is at most {MAX_TAG} characters.")
+    return tag
+
+
+def _text_bodies(data: dict) -> tuple[str, str, tuple[str, ...]]:
     bodies = _as_list(data.get("body"))
     if "bodyValue" in data:
         if not isinstance(data["bodyValue"], str):
             raise ValidationError("bodyValue must be a string.")
         bodies.append({"type": "TextualBody", "value": data["bodyValue"]})
     comment, suggestion = "", ""
+    tags: list[str] = []
     for body in bodies:
         if isinstance(body, str) or not isinstance(body, dict):
             raise ValidationError(
@@ -163,7 +250,11 @@ def _text_bodies(data: dict) -> tuple[str, str]:
         if not isinstance(body["value"], str):
             raise ValidationError("A body's value must be a string.")
         purposes = _as_list(body.get("purpose"))
-        if "editing" in purposes:
+        if "tagging" in purposes:
+            tag = _tag(body["value"])
+            if tag not in tags:
+                tags.append(tag)
+        elif "editing" in purposes:
             if suggestion:
                 raise ValidationError("Give at most one body with purpose 'editing'.")
             suggestion = body["value"]
@@ -173,7 +264,9 @@ def _text_bodies(data: dict) -> tuple[str, str]:
             comment = body["value"]
     if not comment.strip():
         raise ValidationError("The annotation has no comment: add a TextualBody with a value.")
-    return comment, suggestion
+    if len(tags) > MAX_TAGS:
+        raise ValidationError(f"Give at most {MAX_TAGS} tags.")
+    return comment, suggestion, tuple(tags)
 
 
 def _split(url: str):
@@ -189,56 +282,94 @@ def _source_path(source) -> str:
     return _split(source).path
 
 
-def annotation_parse(data, *, chapter_path: str) -> ParsedAnnotation:
-    """Read an incoming annotation for the chapter at `chapter_path`.
+def _iri(data: dict, key: str) -> str:
+    value = data.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str) or not value or any(char.isspace() for char in value):
+        raise ValidationError(f"'{key}' must be an IRI.")
+    if len(value) > MAX_IRI:
+        raise ValidationError(f"'{key}' is longer than {MAX_IRI} characters.")
+    if not _split(value).scheme:
+        raise ValidationError(f"'{key}' must be an absolute IRI.")
+    return value
+
+
+def _reply_to(parts) -> str | None:
+    found = ANNOTATION_PATH.match(parts.path)
+    if found:
+        return found.group(1)
+    if re.fullmatch(r"c[0-9]{1,18}", parts.fragment or ""):
+        return parts.fragment[1:]
+    return None
+
+
+def _selectors(target: dict) -> tuple[str, str, str]:
+    """The paragraph and passage a target's selectors name. Selectors of other
+    kinds (a RangeSelector, a TextPositionSelector) are ignored when a usable
+    FragmentSelector or TextQuoteSelector is there, and refused otherwise."""
+    pid = quote = prefix = ""
+    unusable = None
+    for selector in _as_list(target.get("selector")):
+        if not isinstance(selector, dict):
+            raise ValidationError("Each selector must be an object.")
+        kind = selector.get("type")
+        if kind == "FragmentSelector":
+            found = PID_FRAGMENT.match(str(selector.get("value", "")))
+            if found:
+                pid = found.group(1)
+            else:
+                unusable = unusable or "A FragmentSelector's value must be p-<pid>."
+        elif kind == "TextQuoteSelector":
+            quote = selector.get("exact", "")
+            prefix = selector.get("prefix", "")
+            if not isinstance(quote, str) or not isinstance(prefix, str) or not quote:
+                raise ValidationError("A TextQuoteSelector needs a text 'exact'.")
+        else:
+            unusable = unusable or (
+                f"Selector type {str(kind)[:100]!r} is not supported: use FragmentSelector "
+                "and TextQuoteSelector."
+            )
+    if not pid and not quote:
+        raise ValidationError(
+            unusable or "Say which paragraph: add a FragmentSelector with value p-<pid>."
+        )
+    return pid, quote, prefix
+
+
+def annotation_parse(data, *, chapter_path: str | None = None) -> ParsedAnnotation:
+    """Read an incoming annotation for the chapter at `chapter_path`, or, without
+    one, for whichever chapter its target names (`source_path`).
 
     The target is the chapter (its URL as `source`, or a URL with `#p-<pid>`), with
     a FragmentSelector `p-<pid>` and/or a TextQuoteSelector; or, for a reply, the
-    URL of the comment replied to."""
+    IRI of the comment replied to. `tagging` bodies become tags; `canonical` is
+    kept, and an `id` from elsewhere is kept as `via`."""
     if not isinstance(data, dict):
         raise ValidationError("Send one annotation as a JSON object.")
-    body, suggestion = _text_bodies(data)
+    body, suggestion, tags = _text_bodies(data)
     targets = _as_list(data.get("target"))
     if len(targets) != 1:
         raise ValidationError("Give exactly one target: the chapter, or a comment to reply to.")
     target = targets[0]
     pid = quote = prefix = ""
-    reply_to = None
+    reply_to = source_path = None
     if isinstance(target, str):
         parts = _split(target)
-        if parts.path == chapter_path:
-            found = PID_FRAGMENT.match(parts.fragment or "")
-            if not found:
-                raise ValidationError("A target URL must end with #p-<pid> to name a paragraph.")
-            pid = found.group(1)
-        elif re.fullmatch(r"c[0-9]{1,18}", parts.fragment or ""):
-            reply_to = parts.fragment[1:]
+        found = PID_FRAGMENT.match(parts.fragment or "")
+        if found and (chapter_path is None or parts.path == chapter_path):
+            pid, source_path = found.group(1), parts.path
+        elif (reply := _reply_to(parts)) is not None:
+            reply_to = reply
+        elif parts.path == chapter_path:
+            raise ValidationError("A target URL must end with #p-<pid> to name a paragraph.")
         else:
             raise ValidationError("The target is neither this chapter nor one of its comments.")
     elif isinstance(target, dict):
-        if _source_path(target.get("source")) != chapter_path:
+        source_path = _source_path(target.get("source"))
+        if chapter_path is not None and source_path != chapter_path:
             raise ValidationError("The target's source must be this chapter's URL.")
-        for selector in _as_list(target.get("selector")):
-            if not isinstance(selector, dict):
-                raise ValidationError("Each selector must be an object.")
-            kind = selector.get("type")
-            if kind == "FragmentSelector":
-                found = PID_FRAGMENT.match(str(selector.get("value", "")))
-                if not found:
-                    raise ValidationError("A FragmentSelector's value must be p-<pid>.")
-                pid = found.group(1)
-            elif kind == "TextQuoteSelector":
-                quote = selector.get("exact", "")
-                prefix = selector.get("prefix", "")
-                if not isinstance(quote, str) or not isinstance(prefix, str) or not quote:
-                    raise ValidationError("A TextQuoteSelector needs a text 'exact'.")
-            else:
-                raise ValidationError(
-                    f"Selector type {kind!r} is not supported: use FragmentSelector "
-                    "and TextQuoteSelector."
-                )
-        if not pid and not quote:
-            raise ValidationError("Say which paragraph: add a FragmentSelector with value p-<pid>.")
+        pid, quote, prefix = _selectors(target)
     else:
         raise ValidationError("The target must be a URL or an object with a source.")
     revision = data.get("wethink:revision")
@@ -246,7 +377,42 @@ def annotation_parse(data, *, chapter_path: str) -> ParsedAnnotation:
         isinstance(revision, bool) or not isinstance(revision, int) or not 1 <= revision <= MAX_INT
     ):
         raise ValidationError("wethink:revision must be a revision number.")
-    return ParsedAnnotation(body, suggestion, pid or None, quote, prefix, reply_to, revision)
+    return ParsedAnnotation(
+        body,
+        suggestion,
+        pid or None,
+        quote,
+        prefix,
+        reply_to,
+        revision,
+        source_path=source_path,
+        tags=tags,
+        canonical=_iri(data, "canonical"),
+        via=_iri(data, "id"),
+    )
+
+
+@transaction.atomic
+def annotation_extras_save(*, comment: Comment, parsed: ParsedAnnotation) -> Comment:
+    """Keep what an annotation carries beyond a comment's text: its tags, its
+    canonical IRI (never changed once set) and where it came from (`via`). Called
+    by the API right after the comment service, in the same transaction."""
+    if comment.canonical and parsed.canonical and parsed.canonical != comment.canonical:
+        raise ValidationError("An annotation's canonical IRI cannot change.")
+    fields = []
+    if list(parsed.tags) != list(comment.tags or []):
+        comment.tags = list(parsed.tags)
+        fields.append("tags")
+    if parsed.canonical and not comment.canonical:
+        comment.canonical = parsed.canonical
+        fields.append("canonical")
+    if parsed.via and not comment.via:
+        comment.via = parsed.via
+        fields.append("via")
+    if fields:
+        comment.full_clean()
+        comment.save(update_fields=fields)
+    return comment
 
 
 def chapter_path(chapter) -> str:

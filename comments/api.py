@@ -1,12 +1,24 @@
-"""The annotations API: comments as W3C Web Annotations, read and written as JSON-LD.
+"""The annotations API: a W3C Web Annotation Protocol server over the comments.
 
-Reads follow the pages' visibility rules. Writes take a signed-in session (with
-CSRF) or `Authorization: Token <key>` from the reader's profile. Every error is
-JSON with a 4xx and a message saying what is wrong; nothing is written then.
+A book's container (`/api/b/<book>/annotations/`) holds every comment of the book,
+each at `<container><id>/`, so an annotation's IRI stays when its paragraph moves to
+another chapter; a chapter's container lists that chapter's. Chapter pages link
+the book's container (`comments.middleware` and the page's `<link>`).
+
+Reads follow the pages' visibility rules (`Comment.objects.visible_to`), from any
+origin (CORS without credentials). Writes go through the same services as the
+site and take `Authorization: Bearer <key>` (or `Token <key>`) from the reader's
+profile, or a same-site session with its CSRF token: a cookie never writes from
+another origin. Every error is JSON with a 4xx and a message; nothing is written then.
 """
 
+import hashlib
 import json
+import re
+from dataclasses import replace
+from functools import wraps
 
+from django.conf import settings
 from django.core.exceptions import (
     BadRequest,
     PermissionDenied,
@@ -15,9 +27,14 @@ from django.core.exceptions import (
     ValidationError,
 )
 from django.core.paginator import EmptyPage, Paginator
+from django.db import transaction
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
-from django.urls import reverse
+from django.shortcuts import render
+from django.urls import Resolver404, resolve, reverse
+from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.http import parse_etags
 from django.views.decorators.csrf import csrf_exempt
 
 from accounts.services import user_for_token
@@ -25,20 +42,44 @@ from chapters import selectors as chapter_selectors
 from chapters.models import Block, ChapterRevision
 from comments import services
 from comments.annotations import (
+    ParsedAnnotation,
     annotation_collection_json,
+    annotation_extras_save,
     annotation_json,
     annotation_page_json,
     annotation_parse,
+    annotation_path,
     chapter_path,
+    container_json,
 )
 from comments.models import Comment
-from wethink.params import MAX_INT, BadParameter, int_param
+from wethink.params import MAX_INT, BadParameter, choice_param, int_param
 
 LD_JSON = 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"'
-PAGE_SIZE = 100
 MAX_BODY_BYTES = 64 * 1024
 # How deep arrays and objects may nest in a posted annotation; a real one needs 5.
 MAX_JSON_DEPTH = 20
+MAX_SEARCH_TEXT = 200
+
+LDP = "http://www.w3.org/ns/ldp#"
+PREFER_MINIMAL = f"{LDP}PreferMinimalContainer"
+PREFER_IRIS = "http://www.w3.org/ns/oa#PreferContainedIRIs"
+PROTOCOL = "http://www.w3.org/TR/annotation-protocol/"
+STATES = {"current", "changed", "orphaned", "incorporated"}
+UNSAFE = {"POST", "PUT", "DELETE"}
+
+# Cross-origin: reads from anywhere; the headers a Protocol client reads and sends.
+# No Access-Control-Allow-Credentials, so a browser never lets another site read
+# what a reader's cookies would show, and cookie writes from elsewhere fail the
+# origin check in `_reader`.
+CORS_EXPOSE = "ETag, Allow, Link, Location, Content-Location, Vary"
+CORS_ACCEPT = "Prefer, If-Match, If-None-Match, Authorization, Slug, Content-Type, Accept"
+
+
+class ApiError(Exception):
+    def __init__(self, message: str, status: int):
+        super().__init__(message)
+        self.status = status
 
 
 def _json(
@@ -56,37 +97,84 @@ def _json(
 def _error(message: str, status: int) -> JsonResponse:
     response = _json({"error": message}, status=status, content_type="application/json")
     if status == 401:
-        response["WWW-Authenticate"] = "Token"
+        response["WWW-Authenticate"] = 'Bearer realm="wethink", Token realm="wethink"'
     return response
 
 
-def api_view(view):
-    """Turn the usual exceptions into JSON errors: never an HTML page, never a 500
-    for bad input."""
-
-    def wrapped(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except Http404:
-            return _error("Not found.", 404)
-        except PermissionDenied as error:
-            return _error(str(error) or "Not allowed.", 403)
-        except RequestDataTooBig:
-            return _error(f"The request is larger than {MAX_BODY_BYTES // 1024} KB.", 413)
-        except BadParameter as error:
-            return _error(str(error), 400)
-        except (BadRequest, SuspiciousOperation):
-            return _error("The request cannot be read.", 400)
-
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
-    return csrf_exempt(wrapped)
+def _etag(response: HttpResponse) -> str:
+    return f'"{hashlib.sha256(response.content).hexdigest()[:32]}"'
 
 
-def _not_allowed(message: str, allow: str) -> JsonResponse:
-    response = _error(message, 405)
-    response["Allow"] = allow
-    return response
+def _link(response: HttpResponse, *links: str) -> None:
+    existing = response.get("Link")
+    response["Link"] = ", ".join([existing, *links] if existing else links)
+
+
+def _container_links(request: HttpRequest) -> tuple[str, ...]:
+    accepts = request.build_absolute_uri(reverse("comments:api_protocol"))
+    return (
+        f'<{LDP}BasicContainer>; rel="type"',
+        f'<{PROTOCOL}>; rel="{LDP}constrainedBy"',
+        f'<{accepts}>; rel="{LDP}constrainedBy"',
+    )
+
+
+def api_view(*methods: str, container: bool = False):
+    """A view of the API answering `methods` (HEAD with GET) and OPTIONS.
+
+    Every response gets `Allow` and the CORS headers; OPTIONS (and a CORS preflight)
+    is answered here; other methods are a 405 with `Allow`; the usual exceptions
+    become JSON errors, never an HTML page and never a 500 for bad input."""
+    allowed = {*methods, "OPTIONS", *(("HEAD",) if "GET" in methods else ())}
+    allow = ", ".join(
+        m for m in ("GET", "HEAD", "OPTIONS", "POST", "PUT", "DELETE") if m in allowed
+    )
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if request.method == "OPTIONS":
+                response = HttpResponse(status=200)
+                if container:
+                    response["Accept-Post"] = LD_JSON
+                    _link(response, *_container_links(request))
+                if request.headers.get("Access-Control-Request-Method"):
+                    response["Access-Control-Allow-Methods"] = allow
+                    response["Access-Control-Allow-Headers"] = CORS_ACCEPT
+                    response["Access-Control-Max-Age"] = "600"
+            elif request.method not in allowed:
+                response = _error(f"{request.method} is not allowed here; use {allow}.", 405)
+            else:
+                response = _call(view, request, *args, **kwargs)
+            response["Allow"] = allow
+            response["Access-Control-Allow-Origin"] = "*"
+            response["Access-Control-Expose-Headers"] = CORS_EXPOSE
+            return response
+
+        return csrf_exempt(wrapped)
+
+    return decorator
+
+
+def _call(view, request, *args, **kwargs) -> HttpResponse:
+    try:
+        return view(request, *args, **kwargs)
+    except ApiError as error:
+        return _error(str(error), error.status)
+    except Http404:
+        return _error("Not found.", 404)
+    except PermissionDenied as error:
+        return _error(str(error) or "Not allowed.", 403)
+    except RequestDataTooBig:
+        return _error(f"The request is larger than {MAX_BODY_BYTES // 1024} KB.", 413)
+    except BadParameter as error:
+        return _error(str(error), 400)
+    except (BadRequest, SuspiciousOperation):
+        return _error("The request cannot be read.", 400)
+    except services.RateLimited as error:
+        return _error(str(error), 429)
+    except ValidationError as error:
+        return _error(" ".join(error.messages), 400)
 
 
 def _json_check(data, depth: int = 0) -> None:
@@ -112,71 +200,258 @@ def _json_check(data, depth: int = 0) -> None:
             _json_check(value, depth + 1)
 
 
+def _read_json(request: HttpRequest):
+    # The declared length is checked first, so an oversized body is never read.
+    declared = int_param(request.META, "CONTENT_LENGTH", default=0)
+    if declared > MAX_BODY_BYTES or len(request.body) > MAX_BODY_BYTES:
+        raise ApiError(f"The annotation is larger than {MAX_BODY_BYTES // 1024} KB.", 413)
+    try:
+        data = json.loads(request.body or b"")
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ApiError(f"The body is not valid JSON: {error}", 400) from None
+    except RecursionError:
+        raise ApiError(f"The JSON nests deeper than {MAX_JSON_DEPTH} levels.", 400) from None
+    _json_check(data)
+    return data
+
+
+def _same_origin(request: HttpRequest) -> bool:
+    origin = request.headers.get("Origin")
+    return origin is None or origin == f"{request.scheme}://{request.get_host()}"
+
+
 def _reader(request: HttpRequest):
-    """The person a request speaks for: a token's owner, or the session's user (whose
-    POSTs must then carry a CSRF token). Returns (user, error response)."""
+    """The person a request speaks for: a token's owner (`Bearer` or `Token`), or
+    the session's user, whose writes must come from this site with a CSRF token."""
     header = request.headers.get("Authorization", "")
     if header:
         scheme, _sep, key = header.partition(" ")
-        user = user_for_token(key.strip()) if scheme == "Token" else None
+        user = user_for_token(key.strip()) if scheme.lower() in {"bearer", "token"} else None
         if user is None:
-            return None, _error("The API token is not valid.", 401)
-        return user, None
-    if request.method == "POST" and request.user.is_authenticated:
+            raise ApiError("The API token is not valid.", 401)
+        return user
+    if request.method in UNSAFE and request.user.is_authenticated:
+        if not _same_origin(request):
+            raise ApiError(
+                "From another site, send Authorization: Bearer <key>; cookies cannot write.",
+                403,
+            )
         refused = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
         if refused is not None:
-            return None, _error("CSRF check failed: send the csrftoken cookie's value.", 403)
-    return request.user, None
+            raise ApiError("CSRF check failed: send the csrftoken cookie's value.", 403)
+    return request.user
 
 
-def _comments(user, book):
-    return (
-        Comment.objects.visible_to(user, book=book)
-        .filter(deleted_at__isnull=True)
-        .select_related(
-            "author", "revision", "book", "chapter__book", "parent__book", "parent__chapter"
-        )
-        .order_by("created_at", "id")
-    )
+def _writer(request: HttpRequest):
+    user = _reader(request)
+    if not user.is_authenticated:
+        raise ApiError("Log in, or send Authorization: Bearer <key>.", 401)
+    return user
 
 
-def _page_json(request: HttpRequest, page, base_url: str) -> dict:
+def _comments(user, book, *, deleted: bool = False):
+    found = Comment.objects.visible_to(user, book=book)
+    if not deleted:
+        found = found.filter(deleted_at__isnull=True)
+    return found.select_related(
+        "author", "revision", "book", "chapter__book", "parent__book", "parent__chapter"
+    ).order_by("created_at", "id")
+
+
+def _items(request: HttpRequest, comments, *, iris: bool) -> list:
+    if iris:
+        return [request.build_absolute_uri(annotation_path(comment)) for comment in comments]
     urls: dict[int, str] = {}
     items = []
-    for comment in page.object_list:
+    for comment in comments:
         if comment.chapter_id not in urls:
             urls[comment.chapter_id] = request.build_absolute_uri(chapter_path(comment.chapter))
         items.append(
             annotation_json(comment, request=request, chapter_url=urls[comment.chapter_id])
         )
-    return annotation_page_json(page, request=request, base_url=base_url, items=items)
+    return items
 
 
-def _page(request: HttpRequest, queryset, base_url: str) -> JsonResponse:
-    number = int_param(request.GET, "page", default=1, minimum=1)
-    paginator = Paginator(queryset, PAGE_SIZE)
-    try:
-        page = paginator.page(number)
-    except EmptyPage:
-        if number == 1:
-            page = paginator.page(1)
-        else:
-            return _error(f"There is no page {number}; the last is {paginator.num_pages}.", 404)
-    return _json(_page_json(request, page, base_url))
+def _page_json(request: HttpRequest, page, base_url: str, *, iris=False, query=None) -> dict:
+    query = {**(query or {}), **({"iris": 1} if iris else {})}
+    items = _items(request, page.object_list, iris=iris)
+    return annotation_page_json(page, request=request, base_url=base_url, items=items, query=query)
 
 
-@api_view
+def _preferences(request: HttpRequest) -> set[str]:
+    """The IRIs a `Prefer: return=representation; include="..."` header names."""
+    header = request.headers.get("Prefer", "")
+    return {
+        iri for found in re.findall(r'include\s*=\s*"([^"]*)"', header) for iri in found.split()
+    }
+
+
+def _finish(request: HttpRequest, response: HttpResponse, *, vary: tuple[str, ...]):
+    """ETag and Vary; a GET whose If-None-Match matches becomes a 304."""
+    response["ETag"] = _etag(response)
+    patch_vary_headers(response, vary)
+    if request.method in {"GET", "HEAD"}:
+        return get_conditional_response(request, etag=response["ETag"], response=response)
+    return response
+
+
+def _collection(
+    request: HttpRequest,
+    queryset,
+    base_url: str,
+    *,
+    label: str,
+    container: bool = True,
+    query: dict | None = None,
+) -> HttpResponse:
+    """A container (or a search's collection) or, with `?page=`, one of its pages."""
+    paginator = Paginator(queryset, settings.WETHINK_ANNOTATIONS_PAGE_SIZE)
+    iris = choice_param(request.GET, "iris", choices={"0", "1"}, default="0") == "1"
+    if "page" in request.GET:
+        number = int_param(request.GET, "page", default=1, minimum=1)
+        try:
+            page = paginator.page(number)
+        except EmptyPage:
+            raise ApiError(
+                f"There is no page {number}; the last is {paginator.num_pages}.", 404
+            ) from None
+        response = _json(_page_json(request, page, base_url, iris=iris, query=query))
+        return _finish(request, response, vary=("Accept",))
+    preferred = _preferences(request)
+    iris = iris or PREFER_IRIS in preferred
+    first = None
+    if PREFER_MINIMAL not in preferred:
+        first = _page_json(request, paginator.page(1), base_url, iris=iris, query=query)
+    data = container_json(
+        request=request,
+        base_url=base_url,
+        label=label,
+        total=paginator.count,
+        last_page=paginator.num_pages,
+        first=first,
+        query={**(query or {}), **({"iris": 1} if iris else {})},
+        container=container,
+    )
+    response = _json(data)
+    response["Content-Location"] = data["id"]
+    if container:
+        response["Accept-Post"] = LD_JSON
+        _link(response, *_container_links(request))
+    if request.headers.get("Prefer"):
+        response["Preference-Applied"] = "return=representation"
+    return _finish(request, response, vary=("Accept", "Prefer"))
+
+
+def _annotation_response(request: HttpRequest, comment: Comment, *, status: int = 200):
+    chapter_url = request.build_absolute_uri(chapter_path(comment.chapter))
+    data = annotation_json(comment, request=request, chapter_url=chapter_url)
+    response = _json(data, status=status)
+    thread = request.build_absolute_uri(comment.get_absolute_url())
+    _link(
+        response, f'<{LDP}Resource>; rel="type"', f'<{thread}>; rel="alternate"; type="text/html"'
+    )
+    return _finish(request, response, vary=("Accept",))
+
+
+@api_view("GET", "POST", container=True)
+def book_annotations(request: HttpRequest, book: str) -> HttpResponse:
+    """The book's container: every comment of the book, where annotations are
+    created for any of its chapters."""
+    user = _reader(request)
+    found = chapter_selectors.book_get_for_reader(user=user, slug=book)
+    if request.method == "POST":
+        return _create(request, _writer(request), book=found)
+    base = reverse("comments:api_book_annotations", kwargs={"book": book})
+    return _collection(request, _comments(user, found), base, label=f"Comments on {found.title}")
+
+
+@api_view("GET", "POST", container=True)
+def chapter_annotations(request: HttpRequest, book: str, chapter: str) -> HttpResponse:
+    """A chapter's container: the comments anchored in it now. What is created here
+    gets its IRI in the book's container, like every comment."""
+    user = _reader(request)
+    found = chapter_selectors.chapter_get_for_reader(user=user, book=book, chapter=chapter)
+    if request.method == "POST":
+        return _create(request, _writer(request), book=found.book, chapter=found)
+    base = reverse("comments:api_chapter_annotations", kwargs={"book": book, "chapter": chapter})
+    comments = _comments(user, found.book).filter(chapter=found)
+    return _collection(request, comments, base, label=f"Comments on {found.title}")
+
+
+@api_view("GET", "PUT", "DELETE")
+def annotation(request: HttpRequest, book: str, pk: int) -> HttpResponse:
+    """One comment as an annotation: read it, replace its text (PUT with If-Match)
+    or remove it (DELETE), as its author would on the site."""
+    user = _reader(request)
+    found = chapter_selectors.book_get_for_reader(user=user, slug=book)
+    if pk > MAX_INT:
+        raise Http404
+    comment = _comments(user, found, deleted=True).filter(pk=pk).first()
+    if comment is None:
+        raise Http404
+    if comment.is_deleted:
+        raise ApiError("This comment was removed.", 410)
+    if request.method == "PUT":
+        return _update(request, _writer(request), comment)
+    if request.method == "DELETE":
+        return _delete(request, _writer(request), comment)
+    return _annotation_response(request, comment)
+
+
+@api_view("GET")
+def annotation_search(request: HttpRequest, book: str) -> HttpResponse:
+    """The book's comments found by chapter, user (username), quote (words of the
+    quoted passage), text (words of the comment or suggestion) and state, each
+    optional, as an AnnotationCollection with the same pages as a container."""
+    user = _reader(request)
+    found = chapter_selectors.book_get_for_reader(user=user, slug=book)
+    comments = _comments(user, found)
+    query = {}
+    for name in ("chapter", "user", "quote", "text"):
+        value = _search_text(request.GET, name)
+        if value:
+            query[name] = value
+    state = choice_param(request.GET, "state", choices=STATES, default="")
+    if state:
+        query["state"] = state
+    if "chapter" in query:
+        comments = comments.filter(chapter__slug=query["chapter"])
+    if "user" in query:
+        comments = comments.filter(author__username=query["user"])
+    if "quote" in query:
+        comments = comments.filter(quote_exact__icontains=query["quote"])
+    if "text" in query:
+        comments = comments.filter(
+            Q(body__icontains=query["text"]) | Q(suggestion__icontains=query["text"])
+        )
+    if state == "incorporated":
+        comments = comments.filter(decision=Comment.Decision.INCORPORATED)
+    elif state:
+        comments = comments.filter(anchor_state=state).exclude(
+            decision=Comment.Decision.INCORPORATED
+        )
+    base = reverse("comments:api_annotation_search", kwargs={"book": book})
+    label = f"Comments on {found.title} found by a search"
+    return _collection(request, comments, base, label=label, container=False, query=query)
+
+
+def _search_text(params, name: str) -> str:
+    value = (params.get(name) or "").strip()
+    if len(value) > MAX_SEARCH_TEXT:
+        raise BadParameter(f"“{name}” is at most {MAX_SEARCH_TEXT} characters.")
+    if "\x00" in value:
+        raise BadParameter(f"“{name}” contains a NUL character.")
+    return value
+
+
+@api_view("GET")
 def book_collection(request: HttpRequest, book: str) -> HttpResponse:
     """Every visible comment of a book as one AnnotationCollection (the first page
     embedded, the rest linked), offered as a download."""
-    if request.method not in {"GET", "HEAD"}:
-        return _not_allowed("Use GET to download the collection.", "GET, HEAD")
-    user, refused = _reader(request)
-    if refused:
-        return refused
+    user = _reader(request)
     found = chapter_selectors.book_get_for_reader(user=user, slug=book)
     base = reverse("comments:api_book_annotations", kwargs={"book": book})
-    paginator = Paginator(_comments(user, found), PAGE_SIZE)
+    paginator = Paginator(_comments(user, found), settings.WETHINK_ANNOTATIONS_PAGE_SIZE)
     first = _page_json(request, paginator.page(1), base) if paginator.count else None
     response = _json(
         annotation_collection_json(
@@ -192,41 +467,9 @@ def book_collection(request: HttpRequest, book: str) -> HttpResponse:
     return response
 
 
-@api_view
-def book_annotations(request: HttpRequest, book: str) -> HttpResponse:
-    if request.method not in {"GET", "HEAD"}:
-        return _not_allowed(
-            "Use GET; comments are created on a chapter's annotations.", "GET, HEAD"
-        )
-    user, refused = _reader(request)
-    if refused:
-        return refused
-    found = chapter_selectors.book_get_for_reader(user=user, slug=book)
-    base = reverse("comments:api_book_annotations", kwargs={"book": book})
-    return _page(request, _comments(user, found), base)
-
-
-@api_view
-def chapter_annotations(request: HttpRequest, book: str, chapter: str) -> HttpResponse:
-    user, refused = _reader(request)
-    if refused:
-        return refused
-    found = chapter_selectors.chapter_get_for_reader(user=user, book=book, chapter=chapter)
-    if request.method == "POST":
-        return _create(request, user, found)
-    if request.method not in {"GET", "HEAD"}:
-        return _not_allowed("Use GET to read annotations or POST to create one.", "GET, POST")
-    base = reverse("comments:api_chapter_annotations", kwargs={"book": book, "chapter": chapter})
-    return _page(request, _comments(user, found.book).filter(chapter=found), base)
-
-
-@api_view
+@api_view("GET")
 def chapter_blocks(request: HttpRequest, book: str, chapter: str) -> HttpResponse:
-    if request.method not in {"GET", "HEAD"}:
-        return _not_allowed("Use GET to read a chapter's blocks.", "GET, HEAD")
-    user, refused = _reader(request)
-    if refused:
-        return refused
+    user = _reader(request)
     found = chapter_selectors.chapter_get_for_reader(user=user, book=book, chapter=chapter)
     blocks = Block.objects.filter(revision_id=found.current_revision_id).order_by("position")
     return _json(
@@ -236,45 +479,62 @@ def chapter_blocks(request: HttpRequest, book: str, chapter: str) -> HttpRespons
     )
 
 
-def _create(request: HttpRequest, user, chapter) -> HttpResponse:
-    if not user.is_authenticated:
-        return _error("Log in, or send Authorization: Token <key>.", 401)
-    # The declared length is checked first, so an oversized body is never read.
-    declared = int_param(request.META, "CONTENT_LENGTH", default=0)
-    if declared > MAX_BODY_BYTES or len(request.body) > MAX_BODY_BYTES:
-        return _error(f"The annotation is larger than {MAX_BODY_BYTES // 1024} KB.", 413)
-    try:
-        data = json.loads(request.body or b"")
-    except (ValueError, UnicodeDecodeError) as error:
-        return _error(f"The body is not valid JSON: {error}", 400)
-    except RecursionError:
-        return _error(f"The JSON nests deeper than {MAX_JSON_DEPTH} levels.", 400)
-    try:
-        _json_check(data)
-        parsed = annotation_parse(data, chapter_path=chapter_path(chapter))
-        comment = _write(user, chapter, parsed)
-    except services.RateLimited as error:
-        return _error(str(error), 429)
-    except ValidationError as error:
-        return _error(" ".join(error.messages), 400)
-    comment = _comments(user, chapter.book).get(pk=comment.pk)
-    chapter_url = request.build_absolute_uri(chapter_path(comment.chapter))
-    response = _json(annotation_json(comment, request=request, chapter_url=chapter_url), status=201)
-    response["Location"] = request.build_absolute_uri(comment.get_absolute_url())
+def protocol_page(request: HttpRequest) -> HttpResponse:
+    """What the containers accept: the page their `ldp#constrainedBy` links name."""
+    return render(
+        request,
+        "comments/annotation_protocol.html",
+        {"page_size": settings.WETHINK_ANNOTATIONS_PAGE_SIZE},
+    )
+
+
+def _create(request: HttpRequest, user, *, book, chapter=None) -> HttpResponse:
+    data = _read_json(request)
+    parsed = annotation_parse(data, chapter_path=chapter_path(chapter) if chapter else None)
+    if chapter is None and parsed.reply_to is None:
+        chapter = _target_chapter(user, book, parsed.source_path)
+    with transaction.atomic():
+        comment = _write(user, book, chapter, parsed)
+        annotation_extras_save(comment=comment, parsed=parsed)
+    comment = _comments(user, book).get(pk=comment.pk)
+    response = _annotation_response(request, comment, status=201)
+    response["Location"] = request.build_absolute_uri(annotation_path(comment))
     return response
 
 
-def _write(user, chapter, parsed) -> Comment:
+def _target_chapter(user, book, source_path: str | None):
+    """The chapter of `book` whose page is the target's source."""
+    try:
+        match = resolve(source_path or "")
+    except Resolver404:
+        match = None
+    if (
+        match is None
+        or match.view_name != "chapters:chapter_detail"
+        or match.kwargs.get("book") != book.slug
+    ):
+        raise ValidationError(
+            "The target's source must be the URL of a chapter of this book, as its page shows."
+        )
+    try:
+        return chapter_selectors.chapter_get_for_reader(
+            user=user, book=book.slug, chapter=match.kwargs["chapter"]
+        )
+    except Http404:
+        raise ValidationError("The target's chapter does not exist.") from None
+
+
+def _write(user, book, chapter, parsed: ParsedAnnotation) -> Comment:
     if parsed.reply_to:
         parent = (
-            Comment.objects.visible_to(user, book=chapter.book)
+            Comment.objects.visible_to(user, book=book)
             .filter(pk=parsed.reply_to)
             .select_related("book", "chapter", "parent")
             .first()
         )
         if parent is None:
             raise ValidationError("The comment replied to does not exist.")
-        if parent.chapter_id != chapter.pk:
+        if chapter is not None and parent.chapter_id != chapter.pk:
             raise ValidationError(
                 "The comment replied to is in another chapter; post the reply there."
             )
@@ -307,3 +567,68 @@ def _write(user, chapter, parsed) -> Comment:
         suggestion=parsed.suggestion,
         revision=revision,
     )
+
+
+def _precondition(request: HttpRequest, comment: Comment, *, required: bool) -> None:
+    """An `If-Match` naming the annotation's current ETag: 428 without one (when
+    `required`), 412 when the annotation changed since the client read it."""
+    header = request.headers.get("If-Match")
+    if not header:
+        if required:
+            raise ApiError(
+                "Send If-Match with the annotation's ETag, so a change made since you "
+                "read it is not overwritten.",
+                428,
+            )
+        return
+    current = _annotation_response(request, comment)["ETag"]
+    # A weak form of the tag is accepted: a compressing proxy may have weakened it.
+    tags = {tag.removeprefix("W/") for tag in parse_etags(header)}
+    if "*" not in tags and current not in tags:
+        raise ApiError(
+            "The annotation changed since you read it: read it again (its ETag) and retry.",
+            412,
+        )
+
+
+def _target_kept(comment: Comment, parsed: ParsedAnnotation) -> bool:
+    if comment.parent_id:
+        return parsed.reply_to == str(comment.parent_id)
+    return (
+        parsed.reply_to is None
+        and parsed.source_path == chapter_path(comment.chapter)
+        and parsed.pid in {None, comment.pid}
+        and parsed.quote == comment.quote_exact
+    )
+
+
+def _update(request: HttpRequest, user, comment: Comment) -> HttpResponse:
+    if comment.author_id != user.pk:
+        raise PermissionDenied("Only the comment's author can change it.")
+    _precondition(request, comment, required=True)
+    data = _read_json(request)
+    parsed = annotation_parse(data, chapter_path=None)
+    own = request.build_absolute_uri(annotation_path(comment))
+    if data.get("id") not in {None, own}:
+        raise ValidationError(f"The id is {own}; it cannot change.")
+    if not _target_kept(comment, parsed):
+        raise ValidationError(
+            "The target cannot change: send the target as read. To comment elsewhere, "
+            "create a new annotation."
+        )
+    with transaction.atomic():
+        services.comment_edit(
+            user=user, comment=comment, body=parsed.body, suggestion=parsed.suggestion
+        )
+        # An `id` sent back is this annotation's own, not where it came from.
+        annotation_extras_save(comment=comment, parsed=replace(parsed, via=""))
+    comment = _comments(user, comment.book).get(pk=comment.pk)
+    return _annotation_response(request, comment)
+
+
+def _delete(request: HttpRequest, user, comment: Comment) -> HttpResponse:
+    if comment.author_id != user.pk:
+        raise PermissionDenied("Only the comment's author can remove it.")
+    _precondition(request, comment, required=False)
+    services.comment_delete(user=user, comment=comment)
+    return HttpResponse(status=204)

@@ -117,6 +117,12 @@ class Comment(models.Model):
         related_name="incorporated_comments",
     )
     vote_count = models.PositiveIntegerField(default=0)
+    # From the annotations API (comments/annotations.py): the IRI an annotation
+    # keeps across systems, the id it had where it came from, and its tags
+    # (`tagging` bodies, kept apart from the comment's text).
+    canonical = models.CharField(max_length=2000, blank=True)
+    via = models.CharField(max_length=2000, blank=True)
+    tags = models.JSONField(default=list, blank=True)
 
     objects = CommentQuerySet.as_manager()
 

@@ -5,7 +5,14 @@ from comments import api, feedback_views, feeds, views
 app_name = "comments"
 
 urlpatterns = [
+    path("api/annotations/", api.protocol_page, name="api_protocol"),
     path("api/b/<slug:book>/annotations/", api.book_annotations, name="api_book_annotations"),
+    path("api/b/<slug:book>/annotations/<int:pk>/", api.annotation, name="api_annotation"),
+    path(
+        "api/b/<slug:book>/annotations/search/",
+        api.annotation_search,
+        name="api_annotation_search",
+    ),
     path(
         "api/b/<slug:book>/annotations/collection/",
         api.book_collection,

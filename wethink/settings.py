@@ -77,6 +77,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Inside the page cache's, so stored chapter pages keep their Link header.
+    "comments.middleware.AnnotationServiceLinkMiddleware",
     # After the session and the user, so its error pages show who is signed in.
     "wethink.middleware.BadInputMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -245,6 +247,9 @@ WETHINK_MAIL_RETRY_DELAYS = [
 WETHINK_SANITIZER = os.environ.get("WETHINK_SANITIZER", "nh3")
 if WETHINK_SANITIZER not in {"nh3", "bleach"}:
     raise ImproperlyConfigured("WETHINK_SANITIZER must be 'nh3' or 'bleach'.")
+
+# Annotations on one page of an annotation container or search.
+WETHINK_ANNOTATIONS_PAGE_SIZE = int(os.environ.get("WETHINK_ANNOTATIONS_PAGE_SIZE", "100"))
 
 # Comments: how many one account may post a minute, and the site's address for emails.
 WETHINK_COMMENTS_PER_MINUTE = int(os.environ.get("WETHINK_COMMENTS_PER_MINUTE", "10"))

@@ -212,7 +212,10 @@ def test_what_the_api_emits_passes_the_schemas(client, chapter, reader, settings
 
     book = chapter.book.slug
     for url in (chapter_api, reverse("comments:api_book_annotations", kwargs={"book": book})):
-        check_page(client.get(url).json())
+        check_page(client.get(url, {"page": 1}).json())
+        container = client.get(url).json()
+        check(container, COLLECTION_MUSTS)
+        check_page({"@context": container["@context"], **container["first"]})
     collection = client.get(reverse("comments:api_book_collection", kwargs={"book": book})).json()
     check(collection, COLLECTION_MUSTS)
     check_page(collection["first"])
