@@ -8,7 +8,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,15 +16,11 @@ from accounts.forms import ProfileForm, QueuedPasswordResetForm, SignupForm
 from accounts.models import ApiToken
 from accounts.throttling import client_ip, over_limit
 from comments.selectors import comments_by_author, reputations
+from wethink.params import next_param
 
 
 def _safe_next(request: HttpRequest) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return ""
+    return next_param(request)
 
 
 def signup(request: HttpRequest) -> HttpResponse:

@@ -8,7 +8,6 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -19,15 +18,12 @@ from comments import folding, selectors, services
 from comments.models import Comment
 from comments.queue import QueueFilters, feedback_queue
 from wethink.errors import error_response
-from wethink.params import BadParameter, int_list, int_param, int_value
+from wethink.params import BadParameter, int_list, int_param, int_value, next_param
 from wethink.rendering import render_chapter
 
 
 def _back(request: HttpRequest, default: str) -> str:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return default
+    return next_param(request, default=default)
 
 
 @login_required

@@ -452,3 +452,41 @@ def test_admin_changelist_is_staff_only(client, chapter, reader):
     assert response.status_code == 302
     assert "/login/" in response["Location"]
     assert get_user_model().objects.filter(is_staff=True).count() == 0
+
+
+# A `next` that redirect() would read as a view name.
+
+
+@pytest.mark.parametrize("target", ["²", "x", "index", "//evil.example/"])
+def test_decide_with_a_next_that_is_not_an_address_goes_to_the_queue(
+    client, chapter, editor, target
+):
+    login(client, editor)
+    response = client.post(reverse("comments:decide"), {"next": target})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("comments:feedback")
+
+
+def test_decide_still_follows_a_next_on_this_site(client, chapter, editor):
+    login(client, editor)
+    response = client.post(reverse("comments:decide"), {"next": "/b/open-book/"})
+    assert response["Location"] == "/b/open-book/"
+
+
+def test_decide_is_for_signed_in_people(client, db):
+    response = client.post(reverse("comments:decide"), {"next": "x"})
+    assert response.status_code == 302
+    assert "/login/" in response["Location"]
+
+
+def test_signup_with_a_next_that_is_not_an_address_goes_home(client, db):
+    data = {
+        "username": "newcomer",
+        "email": "new@example.org",
+        "password1": "a-long-test-password-9",
+        "password2": "a-long-test-password-9",
+        "next": "x",
+    }
+    response = client.post(reverse("accounts:signup"), data)
+    assert response.status_code == 302
+    assert response["Location"] == "/"

@@ -10,6 +10,7 @@ they accept "²", "١٢", "1_000" and numbers too large for the database.
 import re
 
 from django.core.exceptions import BadRequest
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 # The largest value of a 32-bit signed integer column; no id, page or revision
@@ -64,3 +65,15 @@ def choice_param(params, name: str, *, choices, default: str) -> str:
             % {"name": name, "choices": ", ".join(sorted(choices))}
         )
     return raw
+
+
+def next_param(request, *, default: str = "") -> str:
+    """The `next` address of the request (POST, then GET) when it is a path or a
+    URL on this site; else `default`. `redirect()` reads a bare word as the name
+    of a view, so "x" or "²" is refused here rather than failing there."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target.startswith(("/", "http://", "https://")) and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
