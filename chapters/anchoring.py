@@ -26,7 +26,10 @@ the previous revision's by a diff between the two drafts, never by position:
 
 `align_book` then lets a block left without a pid in one chapter take the pid
 retired from another chapter (a move between chapters) when the texts are near
-identical.
+identical. A moved section that starts with a text too short to prove anything
+(a heading) moves too when the paragraphs beside it on both sides are an edit
+sharing a rare word (`_twins`). The blocks that travelled with a moved one
+follow it (`_follow_runs`).
 
 Never guess: below a floor, or when two candidates tie, a block gets no pid (the
 caller issues a fresh one) and the old pid retires. An orphaned comment can be
@@ -71,6 +74,12 @@ MIN_WORDS: int = 5
 """Texts shorter than this ("Example:", "Parameters to this hook:") are too common
 to prove a move, a split or a merge; they keep a pid only where the diff puts them
 (equal runs, edits, slots)."""
+
+RARE_WORD_BLOCKS: int = 6
+"""A word found in at most this many blocks of the old and new revisions together
+(three paragraphs, each in both) is rare: a name or a term of one section, not
+the vocabulary of the book's subject. Two texts sharing one are tied by more
+than the similarity of two paragraphs on one subject."""
 
 RUN_GAP: int = 40
 """Two moved blocks at most this many blocks apart on both sides bound one moved
@@ -660,8 +669,57 @@ def _align_all(chapters: Sequence[tuple[Sequence[Anchor], Sequence[str]]]) -> li
         if old_chapter != new_chapter:
             _link(aligned, old_chapter, o, new_chapter, n)
             seeds.append((old_chapter, o, new_chapter, n))
+    seeds += _twins(aligned)
     _follow_runs(aligned, seeds)
     return aligned
+
+
+def _twins(aligned: list[_Chapter]) -> list[tuple[int, int, int, int]]:
+    """Moved sections that start or end with a text too short to prove a move (a
+    heading such as "Windows") and whose next block was edited on the way.
+
+    A text left over on both sides, once on each among all the blocks left over,
+    is a candidate; it moved when the block beside it, on both sides in the same
+    direction, is an edit of at least `SLOT_MIN_SIMILARITY` between blocks long
+    enough to be paragraphs (`MIN_WORDS`) that share a rare word
+    (`RARE_WORD_BLOCKS`). Neither alone is enough: short texts recur, and a
+    middling edit away from its place is not proof. Together they are two
+    neighbours that agree, like the settled pairs around a slot.
+    """
+    left: dict[str, tuple[list[tuple[int, int]], list[tuple[int, int]]]] = {}
+    for c, ch in enumerate(aligned):
+        for o in ch.free_old(range(len(ch.old))):
+            left.setdefault(ch.old[o].key, ([], []))[0].append((c, o))
+        for n in ch.free_new(range(len(ch.new))):
+            left.setdefault(ch.new[n].key, ([], []))[1].append((c, n))
+    found = []
+    blocks: Counter[str] | None = None  # blocks each word is found in, when needed
+    for olds, news in left.values():
+        if len(olds) != 1 or len(news) != 1:
+            continue
+        (c, o), (d, n) = olds[0], news[0]
+        for step in (1, -1):
+            x, y = o + step, n + step
+            if not (_is_free(aligned, c, o, d, n) and _is_free(aligned, c, x, d, y)):
+                continue
+            before, after = aligned[c].old[x], aligned[d].new[y]
+            if (
+                min(len(before.words), len(after.words)) < MIN_WORDS
+                or _similarity(before, after) < SLOT_MIN_SIMILARITY
+            ):
+                continue
+            if blocks is None:
+                blocks = Counter(
+                    itertools.chain.from_iterable(
+                        set(text.words) for ch in aligned for text in (*ch.old, *ch.new)
+                    )
+                )
+            shared = set(before.words) & set(after.words)
+            if min((blocks[w] for w in shared), default=RARE_WORD_BLOCKS + 1) <= RARE_WORD_BLOCKS:
+                _link(aligned, c, o, d, n)
+                _link(aligned, c, x, d, y)
+                found += [(c, o, d, n), (c, x, d, y)]
+    return found
 
 
 def align(old: Sequence[Anchor], new: Sequence[str]) -> Alignment:

@@ -353,6 +353,38 @@ def test_a_section_moved_into_a_new_chapter_keeps_its_short_blocks() -> None:
     assert result["new"].pids == [None, *(f"a{i + 2}" for i in range(len(SECTION)))]
 
 
+WINDOWS = "Windows users install the graphical client, which bundles plink and needs no setup."
+LINUX = "Linux users install the package of their distribution with its own package manager."
+
+
+def test_a_section_moved_under_its_heading_keeps_its_pids_also_when_rewritten() -> None:
+    # The heading is too short to prove a move and the paragraph is rewritten below
+    # MIN_SIMILARITY; side by side, sharing a rare word ("plink"), they do.
+    rewritten = (
+        "The simplest choice on Windows is TortoiseHg, since it bundles plink and so needs no "
+        "setup at all."
+    )
+    assert SLOT_MIN_SIMILARITY <= similarity(WINDOWS, rewritten) < MIN_SIMILARITY
+    old = anchors("# Installing", INTRO, "Linux", LINUX, "Windows", WINDOWS, "# Next", EXIT)
+    new = ["# Installing", INTRO, "Windows", rewritten, "Linux", LINUX, "# Next", EXIT]
+    assert align(old, new).pids == ["p0", "p1", "p4", "p5", "p2", "p3", "p6", "p7"]
+
+
+def test_a_heading_found_again_beside_a_paragraph_on_the_same_subject_does_not_move() -> None:
+    # The paragraph after the heading shares only words that the chapter uses all
+    # over: the subject, not this paragraph. It is new text under an old heading.
+    filler = [
+        f"Windows users of release {i} install the client and then the command." for i in range(6)
+    ]
+    other = "Windows users on a laptop install the client with the command from the shop."
+    assert similarity(WINDOWS, other) >= SLOT_MIN_SIMILARITY
+    old = anchors("# Installing", *filler, "Linux", LINUX, "Windows", WINDOWS)
+    new = ["# Installing", "Windows", other, *filler, "Linux", LINUX]
+    pids = align(old, new).pids
+    assert pids[1:3] == [None, None]
+    assert "p9" not in pids and "p10" not in pids
+
+
 def test_a_lone_moved_paragraph_edited_below_the_move_floor_is_new() -> None:
     # Away from its neighbours only the text vouches for it; a rewrite is not enough.
     first = [Anchor("a0", "# Hooks"), Anchor("a1", INTRO), Anchor("a2", HOOKS)]
