@@ -22,7 +22,9 @@ the previous revision's by a diff between the two drafts, never by position:
    of the rest. In a merge the old block holding most of the text keeps it: the
    others were absorbed into it. The other members are reported in
    `Alignment.split_from` / `Alignment.merged`, so that comments quoting their
-   text can follow them.
+   text can follow them. When the edit holding most of the text is not the block
+   holding the paragraph's beginning, the two rules disagree: neither keeps the
+   pid (`_split_ahead`).
 
 `align_book` then lets a block left without a pid in one chapter take the pid
 retired from another chapter (a move between chapters) when the texts are near
@@ -74,6 +76,9 @@ MIN_WORDS: int = 5
 """Texts shorter than this ("Example:", "Parameters to this hook:") are too common
 to prove a move, a split or a merge; they keep a pid only where the diff puts them
 (equal runs, edits, slots)."""
+
+HEAD_SHARE: float = 0.25
+"""The beginning of a paragraph, as a share of its words (see `_split_ahead`)."""
 
 RARE_WORD_BLOCKS: int = 6
 """A word found in at most this many blocks of the old and new revisions together
@@ -499,6 +504,29 @@ def _pair_parts(ch: _Chapter) -> None:
         ch.merged.update((o, n) for o in members if o != keeper)
 
 
+def _split_ahead(ch: _Chapter) -> None:
+    """An edited block that lost its paragraph's beginning (its first
+    `HEAD_SHARE` of words) to the new block just before it, left over: the
+    paragraph was split and its first part rewritten. The edit points to one
+    block, "splitting leaves the beginning in place" to the other; the text does
+    not tell which continues the paragraph, so neither keeps the pid (its
+    comments are orphaned, not moved by a guess). Both are reported in
+    `split_from`."""
+    for n, o in sorted(ch.new_to_old.items()):
+        if n in ch.fixed or n in ch.moved or n == 0 or not ch.free_new([n - 1]):
+            continue
+        old, new, before = ch.old[o], ch.new[n], ch.new[n - 1]
+        head = old.code[: max(MIN_WORDS, math.ceil(len(old.code) * HEAD_SHARE))]
+        if len(old.code) < 2 * len(head) or len(before.words) < MIN_WORDS:
+            continue
+        # Most of the beginning is in the block before; little of it is in the edit.
+        if LCSseq.similarity(head, before.code) >= PART_MIN_COVERAGE * len(head) and (
+            LCSseq.similarity(head, new.code) < (1 - PART_MIN_COVERAGE) * len(head)
+        ):
+            del ch.new_to_old[n], ch.old_to_new[o]
+            ch.split_from.update({n - 1: o, n: o})
+
+
 def _family(whole: _Text, partner: int | None, parts: list[int], texts: list[_Text]) -> list[int]:
     """`whole`'s partner (if any) and the parts that, joined to it in reading order,
     match `whole` better than it does alone, in reading order. A part that adds
@@ -553,6 +581,7 @@ def _align_chapter(old: Sequence[Anchor], new: Sequence[str], vocabulary: _Words
             ch.pair(o, n)
     _fill_slots(ch)
     _pair_parts(ch)
+    _split_ahead(ch)
     return ch
 
 

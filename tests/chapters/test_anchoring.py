@@ -135,6 +135,36 @@ def test_split_into_a_short_head_and_a_long_rest_leaves_the_pid_on_the_head() ->
     assert result.split_from == {2: "p1"}
 
 
+DIRSTATE = (
+    "When Mercurial checks the files in the working directory it first looks at the "
+    "modification time of each. If the size of a file has changed, the file must have been "
+    "modified. If the time has changed but the size has not, Mercurial reads the contents to "
+    "see whether they changed."
+)
+DIRSTATE_REST = (
+    "If the size of a file has changed, the file must have been modified. If the time has "
+    "changed but the size has not, Mercurial reads the contents to see whether they changed."
+)
+
+
+def test_split_whose_rewritten_beginning_is_not_the_edit_keeps_no_pid() -> None:
+    # The edit (most of the text) and the beginning (the split rule) point to two
+    # different blocks: no guess, both are reported as split off the paragraph.
+    beginning = (
+        "When Mercurial checks the files in the working directory it first looks at a "
+        "timestamp kept in the dirstate, recorded whenever Mercurial last wrote that entry; "
+        "equal stamps mean nothing needs a closer look."
+    )
+    result = align(anchors(INTRO, DIRSTATE, EXIT), [INTRO, beginning, DIRSTATE_REST, EXIT])
+    assert result == Alignment(pids=["p0", None, None, "p2"], split_from={1: "p1", 2: "p1"})
+
+
+def test_split_whose_beginning_reads_as_before_leaves_the_pid_on_it() -> None:
+    first_sentence = DIRSTATE.split(". ")[0] + "."
+    result = align(anchors(INTRO, DIRSTATE, EXIT), [INTRO, first_sentence, DIRSTATE_REST, EXIT])
+    assert result == Alignment(pids=["p0", "p1", None, "p2"], split_from={2: "p1"})
+
+
 def test_short_label_replacing_a_paragraph_does_not_take_its_pid() -> None:
     # Both words of "A hook" occur in the paragraph, too few to say it came from it.
     result = align(anchors(INTRO, HOOKS, EXIT), [INTRO, "A hook", EXIT])
