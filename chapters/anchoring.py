@@ -722,7 +722,7 @@ def _twins(aligned: list[_Chapter]) -> list[tuple[int, int, int, int]]:
         for n in ch.free_new(range(len(ch.new))):
             left.setdefault(ch.new[n].key, ([], []))[1].append((c, n))
     found = []
-    blocks: Counter[str] | None = None  # blocks each word is found in, when needed
+    blocks: Counter[str] | None = None  # blocks each word (code) is found in, when needed
     for olds, news in left.values():
         if len(olds) != 1 or len(news) != 1:
             continue
@@ -740,10 +740,10 @@ def _twins(aligned: list[_Chapter]) -> list[tuple[int, int, int, int]]:
             if blocks is None:
                 blocks = Counter(
                     itertools.chain.from_iterable(
-                        set(text.words) for ch in aligned for text in (*ch.old, *ch.new)
+                        set(text.code) for ch in aligned for text in (*ch.old, *ch.new)
                     )
                 )
-            shared = set(before.words) & set(after.words)
+            shared = set(before.code) & set(after.code)
             if min((blocks[w] for w in shared), default=RARE_WORD_BLOCKS + 1) <= RARE_WORD_BLOCKS:
                 _link(aligned, c, o, d, n)
                 _link(aligned, c, x, d, y)
