@@ -542,3 +542,22 @@ def test_draft_books_containers_are_404(client, chapter):
     response = client.get(container())
     assert response.status_code == 404 and response.json() == {"error": "Not found."}
     assert "Link" not in client.get(chapter.get_absolute_url())
+
+
+def test_tags_canonical_and_via_survive_a_backup(api, chapter):
+    from chapters.backup import backup_restore, book_backup
+
+    bodies = [
+        {"type": "TextualBody", "value": "Kept", "purpose": "commenting"},
+        {"type": "TextualBody", "value": "style", "purpose": "tagging"},
+    ]
+    create(api, chapter, body=bodies, canonical="urn:uuid:9", id="https://elsewhere.example/a/1")
+    data = book_backup(book=chapter.book)
+    Book.objects.filter(pk=chapter.book_id).delete()
+    backup_restore(data=data, map_existing_users=True)
+    comment = Comment.objects.get()
+    assert (comment.tags, comment.canonical, comment.via) == (
+        ["style"],
+        "urn:uuid:9",
+        "https://elsewhere.example/a/1",
+    )
