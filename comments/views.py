@@ -12,7 +12,7 @@ from chapters.models import Block, Chapter, ChapterRevision
 from comments import selectors, services
 from comments.forms import CommentForm, EditForm, FlagForm, ModerateForm, ReplyForm
 from comments.models import Comment
-from wethink.params import int_param
+from wethink.params import choice_param, int_param
 
 THREAD_TEMPLATE = "comments/thread.html"
 
@@ -250,10 +250,14 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def vote(request: HttpRequest, pk: int) -> HttpResponse:
     comment = _comment_or_error(request, pk)
+    # The button says which state it asks for, so a double click cannot undo itself.
+    voted = {"1": True, "0": False}.get(
+        choice_param(request.POST, "voted", choices={"1", "0"}, default="")
+    )
     return _service_call(
         request,
         comment,
-        lambda: services.vote_toggle(user=request.user, comment=comment),
+        lambda: services.vote_toggle(user=request.user, comment=comment, voted=voted),
         _("Thanks for your vote."),
     )
 

@@ -300,3 +300,23 @@ def test_a_closed_chapter_keeps_its_comments_and_says_why(client, chapter, reade
     assert "Said before closing" in thread and "Post comment" not in thread
     assert client.post(thread_url(chapter), {"body": "Too late"}).status_code == 403
     assert Comment.objects.count() == 1
+
+
+def test_a_double_click_on_vote_leaves_one_vote(client, chapter, reader, editor):
+    comment = comment_make(chapter=chapter, author=reader)
+    client.force_login(editor)
+    page = client.get(thread_url(chapter))
+    assert 'name="voted" value="1"' in page.text
+    url = reverse("comments:vote", args=[comment.pk])
+    for _ in range(2):
+        assert client.post(url, {"voted": "1"}).status_code == 302
+    comment.refresh_from_db()
+    assert comment.vote_count == 1
+    assert 'name="voted" value="0"' in client.get(thread_url(chapter)).text
+    for _ in range(2):
+        assert client.post(url, {"voted": "0"}).status_code == 302
+    comment.refresh_from_db()
+    assert comment.vote_count == 0
+    assert client.post(url, {"voted": "yes"}).status_code == 400
+    comment.refresh_from_db()
+    assert comment.vote_count == 0
