@@ -9,7 +9,7 @@ import pytest
 from django.contrib.messages import constants
 from django.contrib.messages.storage.base import Message
 from django.contrib.messages.storage.cookie import CookieStorage
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.utils import timezone
 
 from chapters.models import Book, Chapter
@@ -326,7 +326,8 @@ def test_versions_missed_while_redis_was_down_drop_every_page_after(
     client, url, chapter, reader, after_commit, monkeypatch
 ):
     prime(client, url)
-    monkeypatch.setattr(cache, "is_down", True, raising=False)
+    # On the backend's class: the Redis backend reads `is_down` from a property.
+    monkeypatch.setattr(type(caches["default"]), "is_down", True, raising=False)
     monkeypatch.setattr(cache, "set_many", lambda *a, **k: list(a[0]))
     with after_commit():
         comment_make(chapter=chapter, author=reader)
