@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.db import models, transaction
 from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -126,8 +126,28 @@ def export_backup_action(modeladmin, request, queryset):
     return _export(modeladmin, request, queryset, kind=BookJob.Kind.BACKUP, log="Backed up")
 
 
+class ParsedInitialMixin:
+    """The add form's initial values from the query string (`?comments_close_at=…`)
+    go through the model field's parser; a value it refuses is left out. Django's
+    admin hands them to the widgets as raw strings, which a date widget cannot draw."""
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        for name, value in list(initial.items()):
+            try:
+                field = self.model._meta.get_field(name)
+            except FieldDoesNotExist:
+                continue
+            if isinstance(field, models.DateField | models.TimeField):
+                try:
+                    initial[name] = field.to_python(value)
+                except ValidationError:
+                    del initial[name]
+        return initial
+
+
 @admin.register(Book)
-class BookAdmin(admin.ModelAdmin):
+class BookAdmin(ParsedInitialMixin, admin.ModelAdmin):
     change_list_template = "admin/chapters/book/change_list.html"
     actions = [export_epub_action, export_html_action, export_markdown_action, export_backup_action]
 
@@ -278,7 +298,7 @@ class ChapterAdminForm(forms.ModelForm):
 
 
 @admin.register(Chapter)
-class ChapterAdmin(VersionAdmin):
+class ChapterAdmin(ParsedInitialMixin, VersionAdmin):
     """Chapter text is saved through `chapter_revise`, so each save renders the
     Markdown once, keeps paragraph ids and records one revision; recovering an old
     version in the history goes through the same function."""

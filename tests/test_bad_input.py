@@ -490,3 +490,14 @@ def test_signup_with_a_next_that_is_not_an_address_goes_home(client, db):
     response = client.post(reverse("accounts:signup"), data)
     assert response.status_code == 302
     assert response["Location"] == "/"
+
+
+@pytest.mark.parametrize("value", ["²", "2026-13-45", "2026-12-31 10:00"])
+@pytest.mark.parametrize("model", ["book", "chapter"])
+def test_admin_add_forms_take_any_date_from_the_query_string(client, staff, model, value):
+    client.force_login(staff)
+    url = reverse(f"admin:chapters_{model}_add")
+    response = client.get(url, {"comments_close_at": value})
+    assert response.status_code == 200
+    shown = "2026-12-31" in response.text
+    assert shown == (value == "2026-12-31 10:00")
