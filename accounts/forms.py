@@ -61,11 +61,11 @@ class ProfileForm(forms.ModelForm):
 
 
 class AdminUserCreationForm(UsernameLookalikeMixin, auth_forms.AdminUserCreationForm):
-    pass
+    """The admin's add-user form, refusing a look-alike of a taken username."""
 
 
 class AdminUserChangeForm(UsernameLookalikeMixin, auth_forms.UserChangeForm):
-    pass
+    """The admin's user form: a rename may not take a look-alike of another's username."""
 
 
 class QueuedPasswordResetForm(auth_forms.PasswordResetForm):
