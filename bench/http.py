@@ -5,6 +5,8 @@ Both servers run with production settings, the project's `wethink/gunicorn.conf.
 and the same number of workers (`WEB_CONCURRENCY`, default 2). `wrk` measures each
 page for `BENCH_SECONDS` (5) with `BENCH_CONNECTIONS` (8) connections, right after
 hello-world, and the ratio of the two is the figure to compare between machines.
+`BENCH_PAGES` (comma-separated words of the page names, e.g. `anonymous,thread`)
+measures only those pages; `BENCH_PAGES_ONLY=1` skips the two timings after them.
 Then: the first anonymous view of the 300-block chapter after a write (a cache
 miss), and 20 commenters posting at once.
 
@@ -270,6 +272,9 @@ def main() -> None:
             ("diff", data["diff"], "", 0.30),
             ("feedback queue, editor", "/feedback/", editor, 0.30),
         ]
+        only = os.environ.get("BENCH_PAGES", "")
+        if only:
+            pages = [page for page in pages if any(w in page[0] for w in only.split(","))]
         print(f"  {'page':<40} {'req/s':>8} {'hello':>8} {'ratio':>6}  target")
         for name, path, cookie, target in pages:
             hello, _, _ = wrk(hello_port, "/")
@@ -281,6 +286,8 @@ def main() -> None:
                 f"  {name:<40} {rps:8.0f} {hello:8.0f} {ratio:6.2f}  "
                 f">= {target:.2f} {verdict}{extra}"
             )
+        if os.environ.get("BENCH_PAGES_ONLY"):
+            return
         misses = cache_miss(site_port, data)
         print(
             f"  first anonymous view of the 300-block chapter after a comment: "

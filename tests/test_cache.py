@@ -37,6 +37,7 @@ def test_an_unreachable_redis_is_an_empty_cache():
     assert cache.set("k", 1) is None
     assert cache.add("k", 1) is False
     assert cache.get_many(["a", "b"]) == {}
+    assert cache.get_many_trusted(["a", "b"]) == {}
     assert cache.set_many({"a": 1, "b": 2}) == ["a", "b"]
     assert cache.has_key("k") is False
     assert cache.touch("k") is False
@@ -78,8 +79,17 @@ def test_a_running_redis_works_as_usual():
         assert cache.add("n", 1, timeout=30) is True
         assert cache.incr("n") == 2
         assert not cache.is_down
+        # The page cache's read: the same values, integers and pickles alike.
+        cache.set("s", "token", timeout=30)
+        cache.set("b", b"\x80body", timeout=30)
+        assert cache.get_many_trusted(["k", "n", "s", "b", "absent"]) == cache.get_many(
+            ["k", "n", "s", "b", "absent"]
+        )
+        assert cache.get_many_trusted(["n", "s"]) == {"n": 2, "s": "token"}
+        # One redis.Redis for the process, not a new one per call.
+        assert cache._cache.get_client() is cache._cache.get_client(write=True)
     finally:
-        cache.delete_many(["k", "n"])
+        cache.delete_many(["k", "n", "s", "b"])
 
 
 def test_pages_read_and_comments_post_with_redis_down(client, chapter, reader, settings):

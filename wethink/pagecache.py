@@ -361,7 +361,7 @@ class PageCacheApp:
         _repair()
         gzipped = bool(ACCEPTS_GZIP.search(environ.get("HTTP_ACCEPT_ENCODING", "")))
         body_key = f"{key}|gzip" if gzipped else f"{key}|raw"
-        found = cache.get_many([key, body_key, *keys])
+        found = getattr(cache, "get_many_trusted", cache.get_many)([key, body_key, *keys])
         entry = found.get(key)
         body = found.get(body_key)
         current = tuple(found.get(name) for name in keys)
