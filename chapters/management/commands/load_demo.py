@@ -6,9 +6,13 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from accounts.services import profile_update
 from chapters.management.commands.import_book import chapter_slug
-from chapters.models import Book
+from chapters.models import Block, Book, Chapter
 from chapters.services import chapter_create, chapter_revise
+from comments import services as comment_services
+from comments.folding import current_block_texts, fold_save, suggestions_apply
+from comments.models import Comment
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 
@@ -101,6 +105,9 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Demo book '{book.title}': {added} chapters added, {len(existing)} already there."
         )
+        seeded = comments_seed(book=book, editor=users["editor"])
+        if seeded:
+            self.stdout.write(f"Demo readers' comments: {seeded} added.")
         self.stdout.write("Demo logins (username / password):")
         for username, password, staff in DEMO_USERS:
             role = (
@@ -109,3 +116,135 @@ class Command(BaseCommand):
                 else ("editor of the demo book" if username == "editor" else "a reader")
             )
             self.stdout.write(f"  {username} / {password}   ({role})")
+
+
+def comments_seed(*, book: Book, editor) -> int:
+    """The demo readers and their comments (chapters/demo/comments.json), once.
+
+    Everything is written through the services a reader or an editor uses, in an
+    order that leaves a comment in every state: on an earlier revision, on text a
+    later revision removed, replied to, voted on, edited, deleted, flagged,
+    accepted, declined, deferred, incorporated by a fold (so the diff and the
+    acknowledgements show it) and awaiting approval. Nothing is written when the
+    demo readers have commented on the book before. Returns the comments added."""
+    spec = json.loads((DEMO_DIR / "comments.json").read_text(encoding="utf-8"))
+    names = [reader["username"] for reader in spec["readers"]]
+    if Comment.objects.filter(book=book, author__username__in=names).exists():
+        return 0
+    people = {"editor": editor}
+    for reader in spec["readers"]:
+        user, created = get_user_model().objects.get_or_create(
+            username=reader["username"], defaults={"email": ""}
+        )
+        if created:
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+        profile_update(
+            user=user,
+            credit_as=reader["credit_as"],
+            credit_name=reader["credit_name"],
+            notify_replies=False,
+            notify_decisions=False,
+        )
+        people[user.get_username()] = user
+    chapters = {chapter.slug: chapter for chapter in book.chapters.all()}
+    before = Comment.objects.filter(book=book).count()
+    later = [item for item in spec["comments"] if item.get("pending")]
+    folded = []
+    for item in spec["comments"]:
+        if item.get("pending"):
+            continue
+        comment = _comment_seed(item, chapters=chapters, people=people)
+        if comment is not None and item.get("fold"):
+            folded.append(comment)
+    if folded:
+        _fold(comments=folded, editor=editor, message=spec["fold_message"])
+    if later:
+        chapters = {chapter.slug: chapter for chapter in book.chapters.all()}
+        # A new reader's first comment waits for approval only where the book asks
+        # for it: the demo book asks for it while these are written.
+        moderation = book.moderation
+        book.moderation = Book.Moderation.FIRST_COMMENT
+        book.save(update_fields=["moderation"])
+        for item in later:
+            _comment_seed(item, chapters=chapters, people=people)
+        book.moderation = moderation
+        book.save(update_fields=["moderation"])
+    return Comment.objects.filter(book=book).count() - before
+
+
+def _comment_seed(item: dict, *, chapters: dict[str, Chapter], people: dict) -> Comment | None:
+    """One comment of comments.json with its replies, votes, flags and decision;
+    None when its chapter or paragraph is not in this database (a demo book
+    loaded from an earlier version of the files)."""
+    chapter = chapters.get(item["chapter"])
+    if chapter is None:
+        return None
+    revision = chapter.current_revision
+    if "revision" in item:
+        revision = chapter.revisions.filter(number=item["revision"]).first()
+    block = (
+        Block.objects.filter(revision=revision, text__startswith=item["paragraph"]).first()
+        if revision is not None
+        else None
+    )
+    if block is None:
+        return None
+    author = people[item["author"]]
+    comment = comment_services.comment_create(
+        user=author,
+        chapter=chapter,
+        pid=block.pid,
+        revision=revision,
+        body=item["body"],
+        quote=item.get("quote", ""),
+        suggestion=item.get("suggestion", ""),
+    )
+    _replies_seed(comment, item.get("replies", []), people=people)
+    for voter in item.get("votes", []):
+        comment_services.vote_toggle(user=people[voter], comment=comment, voted=True)
+    for flag in item.get("flags", []):
+        comment_services.flag_create(
+            user=people[flag["by"]], comment=comment, reason=flag["reason"]
+        )
+    if "edit" in item:
+        comment = comment_services.comment_edit(user=author, comment=comment, body=item["edit"])
+    if "decision" in item:
+        comment_services.comments_decide(
+            user=people["editor"],
+            comments=[comment],
+            decision=item["decision"],
+            reason=item.get("reason", ""),
+        )
+    if item.get("delete"):
+        comment_services.comment_delete(user=author, comment=comment)
+    comment.refresh_from_db()
+    return comment
+
+
+def _replies_seed(parent: Comment, replies: list[dict], *, people: dict) -> None:
+    for item in replies:
+        reply = comment_services.comment_reply(
+            user=people[item["author"]], parent=parent, body=item["body"]
+        )
+        _replies_seed(reply, item.get("replies", []), people=people)
+
+
+def _fold(*, comments: list[Comment], editor, message: str) -> None:
+    """Fold accepted suggestions into their chapter as an editor does on the fold page."""
+    chapter = Chapter.objects.get(pk=comments[0].chapter_id)
+    folding = suggestions_apply(
+        text=chapter.text, comments=comments, current_texts=current_block_texts(chapter)
+    )
+    refused = [a.reason for a in folding.applications if not a.applied]
+    if refused:
+        raise CommandError(f"A demo suggestion no longer applies: {refused}")
+    fold_save(
+        user=editor,
+        chapter=chapter,
+        base=chapter.revision,
+        text=folding.text,
+        message=message,
+        folded=folding.applied_ids(),
+        pid_hints=folding.hints,
+    )
