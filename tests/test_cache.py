@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from comments.models import Comment
 from tests.test_settings import run_manage
-from wethink.cache import FailSoftRedisCache
+from wethink.cache import FailSoftRedisCache, RedisWire
 
 # Nothing listens on port 1, so every connection is refused at once.
 CLOSED = "redis://127.0.0.1:1/0"
@@ -90,6 +90,7 @@ def test_a_running_redis_works_as_usual():
         assert cache._cache.get_client() is cache._cache.get_client(write=True)
     finally:
         cache.delete_many(["k", "n", "s", "b"])
+        cache._wire.close()
 
 
 def test_pages_read_and_comments_post_with_redis_down(client, chapter, reader, settings):
@@ -117,3 +118,53 @@ def test_a_redis_url_gives_the_fail_soft_cache():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[-2:] == ["FailSoftRedisCache", "miss"]
+
+
+@pytest.mark.skipif(not redis_running(), reason="needs Redis on 127.0.0.1:6379")
+def test_the_page_cache_wire_reads_what_redis_py_wrote(monkeypatch):
+    cache = FailSoftRedisCache(
+        "redis://127.0.0.1:6379/2", {"KEY_PREFIX": f"wethink-test-{uuid.uuid4().hex}"}
+    )
+    try:
+        cache.set_many({"page": {"headers": [("A", "b")]}, "body": b"x" * 300_000, "v": "t1"})
+        made = [cache.make_key(k) for k in ("page", "body", "v", "absent")]
+        wire = cache._wire
+        assert wire.mget(made) == cache._cache.get_client().mget(made)
+        assert cache.get_many_trusted(["page", "body", "v"]) == cache.get_many(
+            ["page", "body", "v"]
+        )
+        # In a forked worker the socket is opened again, never shared.
+        first = wire._sock
+        monkeypatch.setattr("wethink.cache.os.getpid", lambda: -1)
+        assert wire.mget(made)[2] == cache._cache.get_client().get(made[2])
+        assert wire._sock is not first
+    finally:
+        cache.delete_many(["page", "body", "v"])
+        cache._wire.close()
+
+
+def test_the_page_cache_wire_steps_aside_when_it_cannot_serve():
+    # Other transports go through redis-py.
+    assert RedisWire("rediss://127.0.0.1:6379/0").mget(["k"]) is None
+    assert RedisWire("unix:///tmp/redis.sock?db=1").mget(["k"]) is None
+    # A refused connection: None, and the cache reads through redis-py, which
+    # notices the outage and answers an empty cache.
+    wire = RedisWire(CLOSED, timeout=0.2)
+    assert wire.mget(["k"]) is None
+    assert wire._sock is None
+    cache = redis_down()
+    assert cache.get_many_trusted(["k"]) == {}
+    assert cache.is_down
+
+
+@pytest.mark.skipif(not redis_running(), reason="needs Redis on 127.0.0.1:6379")
+def test_the_page_cache_wire_reconnects_after_redis_closed_its_socket():
+    cache = FailSoftRedisCache("redis://127.0.0.1:6379/2", {"KEY_PREFIX": uuid.uuid4().hex})
+    cache.set("v", "t1", timeout=30)
+    assert cache.get_many_trusted(["v"]) == {"v": "t1"}
+    cache._wire._sock.close()  # as when Redis restarts or drops idle clients
+    assert cache.get_many_trusted(["v"]) == {"v": "t1"}  # read through redis-py
+    assert cache.get_many_trusted(["v"]) == {"v": "t1"}  # and the wire again
+    assert cache._wire._sock is not None
+    cache.delete("v")
+    cache._wire.close()
