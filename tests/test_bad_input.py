@@ -101,6 +101,18 @@ def test_queue_page_that_is_not_a_number_is_400(client, chapter, editor):
     assert "whole number" in response.text
 
 
+@pytest.mark.parametrize("debug", [False, True], ids=["production", "debug"])
+def test_an_unknown_choice_gets_the_sites_400_page(client, chapter, editor, settings, debug):
+    settings.DEBUG = debug
+    login(client, editor)
+    response = client.get(reverse("comments:feedback"), {"state": "bogus"}, HTTP_ACCEPT="*/*")
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
+    assert "“bogus”" in response.text
+    assert 'class="site-header"' in response.text
+    assert "<title>That request cannot be read · wethink</title>" in response.text
+
+
 @pytest.mark.parametrize(
     "data",
     [

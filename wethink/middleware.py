@@ -1,8 +1,10 @@
-"""Refusing unreadable requests before any view sees them."""
+"""Refusing unreadable requests before any view sees them, and answering values a view
+could not read."""
 
 from django.utils.translation import gettext as _
 
-from wethink.errors import error_response, is_api
+from wethink.errors import bad_request, error_response, is_api
+from wethink.params import BadParameter
 
 
 def _has_nul(params) -> bool:
@@ -37,3 +39,11 @@ class BadInputMiddleware:
                 refused["Allow"] = response["Allow"]
             return refused
         return response
+
+    def process_exception(self, request, exception):
+        # A value the site could not read is the sender's mistake, not a fault to
+        # debug: the site's 400 page (or JSON) even with DEBUG on, where Django
+        # would show its technical page (plain text to a client not asking for HTML).
+        if isinstance(exception, BadParameter):
+            return bad_request(request, exception)
+        return None
