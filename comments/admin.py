@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from comments.models import Comment, CommentEdit, Flag
 from comments.services import comment_moderate
@@ -32,7 +33,11 @@ def _moderate(modeladmin, request, queryset, action: str, reason: str = "") -> N
         else:
             modeladmin.log_change(request, comment, [{"changed": {"fields": ["moderation"]}}])
             done += 1
-    modeladmin.message_user(request, _("%(n)s comments updated.") % {"n": done}, messages.SUCCESS)
+    modeladmin.message_user(
+        request,
+        ngettext("%(n)s comment updated.", "%(n)s comments updated.", done) % {"n": done},
+        messages.SUCCESS,
+    )
 
 
 @admin.action(description=_("Approve selected comments"))

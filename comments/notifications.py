@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.tasks import task
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
 
 from wethink.tasks import mail_deliver
 
@@ -47,7 +48,7 @@ def reply_message(*, reply_id: int) -> EmailMessage | None:
         return None
     return _message(
         to=to,
-        subject=f"{reply.author.get_username()} replied to your comment",
+        subject=_("%(name)s replied to your comment") % {"name": reply.author.get_username()},
         template="comments/email/reply.txt",
         context={"reply": reply, "parent": parent, "url": _site_url(reply.get_absolute_url())},
     )
@@ -75,7 +76,11 @@ def decision_message(*, comment_id: int) -> EmailMessage | None:
         return None
     return _message(
         to=to,
-        subject=f"Your comment was {comment.get_decision_display()}",
+        subject=(
+            _("Your comment was incorporated into the text")
+            if comment.decision == Comment.Decision.INCORPORATED
+            else _("Your comment was accepted")
+        ),
         template="comments/email/decision.txt",
         context={"comment": comment, "url": _site_url(comment.get_absolute_url())},
     )
