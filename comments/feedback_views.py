@@ -9,17 +9,17 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from chapters import selectors as chapter_selectors
-from chapters.diffing import words_diff
+from chapters.diffing import fold_unchanged, words_diff
 from chapters.models import Book
 from comments import folding, selectors, services
 from comments.models import Comment
 from comments.queue import QueueFilters, feedback_queue
 from wethink.errors import error_response
 from wethink.params import BadParameter, int_list, int_param, int_value, next_param
-from wethink.rendering import render_chapter
 
 
 def _back(request: HttpRequest, default: str) -> str:
@@ -43,7 +43,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "query": query.urlencode(),
             "here": request.get_full_path(),
-            "states": ["open", "accepted", "deferred", "declined", "incorporated", "all"],
+            "states": [*Comment.Decision.choices, ("all", _("all"))],
         },
     )
 
@@ -52,7 +52,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 @require_POST
 def decide(request: HttpRequest) -> HttpResponse:
     """Accept, reject or defer the selected comments (and their near-duplicates)."""
-    decision = {"accept": "accepted", "reject": "declined", "defer": "deferred", "reopen": "open"}
+    decision = {word: state for state, word in services.DECISION_ACTIONS.items()}
     back = _back(request, reverse("comments:feedback"))
     one = request.POST.get("one", "")
     if one:
@@ -85,7 +85,10 @@ def decide(request: HttpRequest) -> HttpResponse:
         return redirect(back)
     messages.success(
         request,
-        _("%(n)s item(s) marked %(state)s.") % {"n": len(comments), "state": chosen},
+        ngettext(
+            "%(n)s comment marked %(state)s.", "%(n)s comments marked %(state)s.", len(comments)
+        )
+        % {"n": len(comments), "state": Comment.Decision(chosen).label},
     )
     return redirect(back)
 
@@ -103,15 +106,20 @@ def attach(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(_back(request, reverse("comments:feedback")))
 
 
-def _preview(text: str) -> dict:
-    """The preview's blocks, or why the text cannot be rendered."""
+def _preview(chapter, *, text: str, base: int | None, hints=None) -> dict:
+    """The preview: the text against the revision it is based on, or why it cannot
+    be rendered."""
     try:
-        return {"preview": render_chapter(text)}
+        rows = folding.fold_preview(chapter=chapter, base=base, text=text, hints=hints)
     except ValidationError as error:
-        return {"preview": [], "preview_error": " ".join(error.messages)}
+        return {"preview": [], "preview_error": " ".join(error.messages), "base": base}
+    changed = sum(row.kind != "unchanged" for row in rows)
+    return {"preview": fold_unchanged(rows), "preview_changed": changed, "base": base}
 
 
-def _fold_context(request, chapter, *, text, base, message, folded, applications=(), hints=None):
+def _fold_context(
+    request, chapter, *, text, base, message, folded, applied=(), applications=(), hints=None
+):
     candidates = folding.fold_candidates(chapter)
     current = folding.current_block_texts(chapter)
     for comment in candidates:
@@ -123,12 +131,15 @@ def _fold_context(request, chapter, *, text, base, message, folded, applications
         "book": chapter.book,
         "chapter": chapter,
         "text": text,
-        "base": base,
         "message": message,
         "folded": set(folded),
+        "applied": set(applied),
         "candidates": candidates,
+        "unapplied": sum(
+            bool(c.suggestion) and not c.stale and c.pk not in set(applied) for c in candidates
+        ),
         "applications": list(applications),
-        **_preview(text),
+        **_preview(chapter, text=text, base=base, hints=hints),
         "hints": json.dumps(hints or {}, ensure_ascii=False),
     }
 
@@ -136,18 +147,13 @@ def _fold_context(request, chapter, *, text, base, message, folded, applications
 @login_required
 def fold(request: HttpRequest, book: str, chapter: str) -> HttpResponse:
     """The fold page: the chapter's Markdown, the accepted comments beside it,
-    Apply suggestion, a preview, and Save revision."""
+    Apply suggestion, a preview of the change, and Save revision."""
     found = chapter_selectors.chapter_get_for_edit(user=request.user, book=book, chapter=chapter)
     if request.method != "POST":
-        # Every accepted comment starts ticked: folding them all is the usual case.
-        waiting = folding.fold_candidates(found)
+        # Nothing starts ticked: a comment is folded in once its change is made here
+        # (Apply suggestion ticks it) or the editor says so.
         context = _fold_context(
-            request,
-            found,
-            text=found.text,
-            base=found.revision,
-            message=folding.fold_message(waiting),
-            folded=[c.pk for c in waiting],
+            request, found, text=found.text, base=found.revision, message="", folded=[]
         )
         return render(request, "comments/fold.html", context)
     text = request.POST.get("text", "")
@@ -156,6 +162,7 @@ def fold(request: HttpRequest, book: str, chapter: str) -> HttpResponse:
     if base is None:
         return error_response(request, 400, _("The form lost the revision it was based on."))
     folded = int_list(request.POST, "folded")
+    applied = int_list(request.POST, "applied")
     try:
         hints = folding.hints_parse(request.POST.get("hints", ""))
     except ValidationError as error:
@@ -164,7 +171,7 @@ def fold(request: HttpRequest, book: str, chapter: str) -> HttpResponse:
     if action.startswith("apply"):
         wanted = {c.pk: c for c in folding.fold_candidates(found)}
         if action == "apply-all":
-            ids = list(wanted)
+            ids = [pk for pk in wanted if pk not in applied]
         else:
             word, _sep, pk = action.partition(":")
             if word != "apply":
@@ -180,10 +187,18 @@ def fold(request: HttpRequest, book: str, chapter: str) -> HttpResponse:
             )
         except ValidationError as error:
             context = _fold_context(
-                request, found, text=text, base=base, message=message, folded=folded, hints=hints
+                request,
+                found,
+                text=text,
+                base=base,
+                message=message,
+                folded=folded,
+                applied=applied,
+                hints=hints,
             )
             context["error"] = " ".join(error.messages)
             return render(request, "comments/fold.html", context, status=400)
+        applied = sorted(set(applied) | set(result.applied_ids()))
         folded = sorted(set(folded) | set(result.applied_ids()))
         picked = [c for c in wanted.values() if c.pk in folded]
         context = _fold_context(
@@ -193,6 +208,7 @@ def fold(request: HttpRequest, book: str, chapter: str) -> HttpResponse:
             base=base,
             message=folding.fold_message(picked),
             folded=folded,
+            applied=applied,
             applications=result.applications,
             hints=result.hints,
         )
@@ -222,6 +238,7 @@ def fold(request: HttpRequest, book: str, chapter: str) -> HttpResponse:
                 "folded": folded,
                 "base": base,
                 "newer": newer,
+                "own": newer.editor_id == request.user.pk,
                 "difference": words_diff(newer.text, text),
                 "hints": json.dumps(hints, ensure_ascii=False),
             },
@@ -229,7 +246,14 @@ def fold(request: HttpRequest, book: str, chapter: str) -> HttpResponse:
         )
     except ValidationError as error:
         context = _fold_context(
-            request, found, text=text, base=base, message=message, folded=folded, hints=hints
+            request,
+            found,
+            text=text,
+            base=base,
+            message=message,
+            folded=folded,
+            applied=applied,
+            hints=hints,
         )
         context["error"] = " ".join(error.messages)
         return render(request, "comments/fold.html", context, status=400)
@@ -251,12 +275,20 @@ def fold(request: HttpRequest, book: str, chapter: str) -> HttpResponse:
 @login_required
 @require_POST
 def fold_preview(request: HttpRequest, book: str, chapter: str) -> HttpResponse:
-    """The live preview of the fold page's text (htmx)."""
-    chapter_selectors.chapter_get_for_edit(user=request.user, book=book, chapter=chapter)
+    """The live preview of the fold page's text against its base revision (htmx)."""
+    found = chapter_selectors.chapter_get_for_edit(user=request.user, book=book, chapter=chapter)
+    try:
+        hints = folding.hints_parse(request.POST.get("hints", ""))
+    except ValidationError as error:
+        return error_response(request, 400, " ".join(error.messages))
+    context = _preview(
+        found,
+        text=request.POST.get("text", ""),
+        base=int_param(request.POST, "base", minimum=1),
+        hints=hints,
+    )
     return render(
-        request,
-        "comments/fold.html#preview",
-        _preview(request.POST.get("text", "")),
+        request, "comments/fold.html#preview", {"book": found.book, "chapter": found, **context}
     )
 
 

@@ -16,8 +16,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from rapidfuzz import fuzz
 
+from chapters.anchoring import Anchor, align
+from chapters.diffing import BlockChange, revisions_diff
 from chapters.models import Block, Chapter, ChapterRevision
 from chapters.services import (
     RevisionConflict,
@@ -304,10 +307,50 @@ def fold_message(comments: list[Comment]) -> str:
     if not comments:
         return ""
     people = sorted({c.author.get_username() for c in comments})
-    return _("Fold in %(n)s comment(s) by %(people)s") % {
-        "n": len(comments),
-        "people": ", ".join(people),
-    }
+    return ngettext(
+        "Fold in %(n)s comment by %(people)s",
+        "Fold in %(n)s comments by %(people)s",
+        len(comments),
+    ) % {"n": len(comments), "people": ", ".join(people)}
+
+
+@dataclass
+class PreviewBlock:
+    """A block of the text being folded, with the pid a save would most likely give it."""
+
+    pid: str
+    position: int
+    kind: str
+    html: str
+    text: str
+
+
+def fold_preview(
+    *, chapter: Chapter, base: int | None, text: str, hints: Mapping[str, str] | None = None
+) -> list[BlockChange]:
+    """The text being folded against revision `base` of the chapter, block by block
+    (`chapters.diffing.revisions_diff`), its blocks paired with the base's as a save
+    would pair them (`chapters.anchoring.align`, the applied suggestions' hints
+    first). Raises ValidationError when the text cannot be rendered. Reads only."""
+    blocks = render_chapter(text)
+    revision = (
+        chapter.revisions.filter(number=base).first() if base is not None else None
+    ) or chapter.current_revision
+    old = list(Block.objects.filter(revision=revision).order_by("position")) if revision else []
+    hints = {pid: hint for pid, hint in (hints or {}).items() if pid in {b.pid for b in old}}
+    anchors = [Anchor(block.pid, hints.get(block.pid, block.text)) for block in old]
+    pids = list(align(anchors, [block.text for block in blocks]).pids)
+    keys = [" ".join(block.text.split()) for block in blocks]
+    for pid, hint in hints.items():
+        found = [i for i, key in enumerate(keys) if key == " ".join(hint.split())]
+        if len(found) == 1:
+            pids = [None if p == pid else p for p in pids]
+            pids[found[0]] = pid
+    new = [
+        PreviewBlock(pid or f"new-{index}", index, block.kind, block.html, block.text)
+        for index, (pid, block) in enumerate(zip(pids, blocks, strict=True), start=1)
+    ]
+    return revisions_diff(old, new)
 
 
 # Another editor saved the chapter after this editor's text was based on it: the

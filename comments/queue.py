@@ -14,6 +14,7 @@ from rapidfuzz import fuzz, process
 
 from chapters.models import Block, Book, Chapter
 from comments.models import Comment
+from comments.services import decision_actions
 from wethink.params import BadParameter, int_param
 
 PAGE_SIZE = 25
@@ -43,6 +44,21 @@ class QueueFilters:
     anchor: str = ""
     sort: str = "newest"
     page: int = 1
+
+    @property
+    def active(self) -> int:
+        """How many filters narrow the queue (the state tabs and the sort aside)."""
+        return sum(
+            bool(value)
+            for value in (
+                self.book,
+                self.chapter,
+                self.kind,
+                self.commenter,
+                self.has_votes,
+                self.anchor,
+            )
+        )
 
     @classmethod
     def from_query(cls, params) -> "QueueFilters":
@@ -85,6 +101,15 @@ class QueueItem:
     @property
     def ids(self) -> list[int]:
         return [self.comment.pk] + [c.pk for c in self.duplicates]
+
+    @property
+    def authors(self) -> list:
+        """Everyone who made this point: the comment's author, then the others'."""
+        return [self.comment.author] + [c.author for c in self.duplicates]
+
+    @property
+    def actions(self) -> list[str]:
+        return decision_actions(self.comment.decision)
 
 
 @dataclass
@@ -193,13 +218,22 @@ def _items(comments: list[Comment], base: QuerySet) -> list[QueueItem]:
     }
     items = [QueueItem(c, blocks.get((c.chapter.current_revision_id, c.pid))) for c in comments]
     _group_duplicates(items, base)
-    _orphan_candidates(items)
-    return items
+    # A suggestion grouped under an earlier item of the page is decided with it:
+    # one card names everyone who made the point.
+    grouped: set[int] = set()
+    shown = []
+    for item in items:
+        if item.comment.pk in grouped:
+            continue
+        grouped.update(item.ids)
+        shown.append(item)
+    _orphan_candidates(shown)
+    return shown
 
 
 def _group_duplicates(items: list[QueueItem], base: QuerySet) -> None:
-    """Attach to each suggestion the other undecided suggestions making the same point,
-    so one decision settles them all."""
+    """Attach to each suggestion the other suggestions in the same state making the
+    same point, so one decision settles them all."""
     wanted = [item for item in items if item.comment.suggestion]
     if not wanted:
         return
@@ -209,7 +243,7 @@ def _group_duplicates(items: list[QueueItem], base: QuerySet) -> None:
     others = defaultdict(list)
     for other in (
         base.filter(keys)
-        .filter(decision__in=[Comment.Decision.OPEN, Comment.Decision.DEFERRED])
+        .filter(decision__in={item.comment.decision for item in wanted})
         .exclude(suggestion="")
         .select_related("author")
         .order_by("created_at")
@@ -220,7 +254,9 @@ def _group_duplicates(items: list[QueueItem], base: QuerySet) -> None:
         item.duplicates = [
             other
             for other in others[(comment.chapter_id, comment.pid)]
-            if other.pk != comment.pk and _same_point(comment, other)
+            if other.pk != comment.pk
+            and other.decision == comment.decision
+            and _same_point(comment, other)
         ]
 
 

@@ -440,6 +440,21 @@ DECISIONS_AFTER = {
     Comment.Decision.DECLINED: {Comment.Decision.ACCEPTED, Comment.Decision.OPEN},
     Comment.Decision.INCORPORATED: set(),
 }
+# The word a form sends for each decision, in the order pages offer them.
+DECISION_ACTIONS = {
+    Comment.Decision.ACCEPTED: "accept",
+    Comment.Decision.DEFERRED: "defer",
+    Comment.Decision.OPEN: "reopen",
+    Comment.Decision.DECLINED: "reject",
+}
+
+
+def decision_actions(decision: str) -> list[str]:
+    """What an editor may do next with a comment that is `decision` (the words
+    `comments:decide` takes, in the order pages offer them): the one place pages
+    learn the transitions `comments_decide` allows."""
+    allowed = DECISIONS_AFTER.get(decision, set())
+    return [action for state, action in DECISION_ACTIONS.items() if state in allowed]
 
 
 @transaction.atomic

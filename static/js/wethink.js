@@ -384,8 +384,18 @@
     });
   }
 
+  // Panels folded away on a phone (the feedback queue's filters) start open on a
+  // wide screen, where they fit beside the first items.
+  function openWide() {
+    if (!window.matchMedia("(min-width: 56rem)").matches) return;
+    document.querySelectorAll("details[data-open-wide]").forEach(function (details) {
+      details.open = true;
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     numberBlocks();
+    openWide();
     configureHtmx();
     highlightQuotes();
   });

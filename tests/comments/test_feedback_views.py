@@ -95,8 +95,13 @@ def test_near_duplicates_are_settled_by_one_decision(client, chapter, editor):
     ]
     client.force_login(editor)
     page = client.get(FEEDBACK, {"sort": "oldest"}).text
-    assert "2 other readers suggested the same" in page
+    # One card names everyone; the others are not repeated as cards of their own.
+    assert "Suggested by 3 readers:" in page
+    for person in readers:
+        assert f">{person.username}</a>" in page
     first = same[0]
+    assert f'id="item-{first.pk}"' in page
+    assert f'id="item-{same[1].pk}"' not in page and f'id="item-{same[2].pk}"' not in page
     group = [c.pk for c in same]
     client.post(
         reverse("comments:decide"), {"one": f"accept:{first.pk}", f"group-{first.pk}": group}
@@ -198,7 +203,7 @@ def test_apply_then_save_through_the_fold_page(client, chapter, reader, editor):
     )
     assert page.status_code == 200
     assert "The opening paragraph opens the story." in page.text
-    assert "Fold in 1 comment(s) by rea" in page.text
+    assert "Fold in 1 comment by rea" in page.text
     text = page.context["text"]
     response = client.post(
         fold_url(chapter),

@@ -109,7 +109,7 @@ def test_fold_save_incorporates_the_folded_comments(chapter, reader, editor, mai
     waiting = comment_make(chapter=chapter, author=reader, position=7)
     candidates = fold_candidates(chapter)
     assert [c.pk for c in candidates] == [one.pk, two.pk]
-    assert fold_message(candidates) == "Fold in 2 comment(s) by ana, rea"
+    assert fold_message(candidates) == "Fold in 2 comments by ana, rea"
     result = suggestions_apply(
         text=chapter.text, comments=[one], current_texts=current_block_texts(chapter)
     )
