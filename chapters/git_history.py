@@ -23,6 +23,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from chapters.importing import ImportRefused, Limits, read_contents
 from chapters.models import Book, Chapter, GitImport
@@ -138,7 +139,11 @@ def files_at(
         raise ImportRefused(_("%(where)s holds no .md files.") % {"where": where})
     if len(entries) > limits.files:
         raise ImportRefused(
-            _("There are %(count)s Markdown files; at most %(limit)s can be imported at once.")
+            ngettext(
+                "There is %(count)s Markdown file; at most %(limit)s can be imported at once.",
+                "There are %(count)s Markdown files; at most %(limit)s can be imported at once.",
+                len(entries),
+            )
             % {"count": len(entries), "limit": limits.files}
         )
     if any(size > limits.file_bytes for _, _, size in entries) or (

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from chapters.services import ImportedFile
 
@@ -86,7 +87,11 @@ def _too_much(limits: Limits) -> ImportRefused:
 
 def _too_many(count: int, limits: Limits) -> ImportRefused:
     return ImportRefused(
-        _("There are %(count)s Markdown files; at most %(limit)s can be imported at once.")
+        ngettext(
+            "There is %(count)s Markdown file; at most %(limit)s can be imported at once.",
+            "There are %(count)s Markdown files; at most %(limit)s can be imported at once.",
+            count,
+        )
         % {"count": count, "limit": limits.files}
     )
 
