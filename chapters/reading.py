@@ -14,8 +14,9 @@ shows the count, or a "+", in the margin.
 
 from django.core.cache import cache
 from django.db import transaction
-from django.utils.html import escape
+from django.utils.html import escape, strip_tags
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
 from django.utils.translation import gettext
 
 from chapters.models import Block, ChapterRevision
@@ -53,6 +54,17 @@ def revision_parts(revision: ChapterRevision) -> Parts:
         parts = _build(revision.pk)
         cache.set(_key(revision.pk), parts, timeout=KEEP_SECONDS)
     return parts
+
+
+def parts_summary(parts: Parts, *, words: int = 30) -> str:
+    """The first words of the first paragraph, for the page's meta description."""
+    for head, _pid, safe, _n in parts:
+        opening = len(f'<div id="p-{safe}" data-pid="{safe}">')
+        if head.startswith("<p", opening):
+            text = " ".join(strip_tags(head).split())
+            if text:
+                return Truncator(text).words(words)
+    return ""
 
 
 def blocks_html(
