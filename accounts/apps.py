@@ -8,3 +8,6 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import signals  # noqa: F401 - connects the receivers
+        from accounts.usercache import receivers_connect
+
+        receivers_connect()

@@ -16,6 +16,7 @@ from accounts.forms import ProfileForm, QueuedPasswordResetForm, SignupForm
 from accounts.models import ApiToken
 from accounts.throttling import client_ip, over_limit
 from comments.selectors import comments_by_author, reputations
+from notices.selectors import watches_of
 from wethink.params import next_param
 
 
@@ -65,6 +66,7 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
     if is_owner:
         context["form"] = ProfileForm(instance=services.profile_get(person))
         context["token"] = ApiToken.objects.filter(user=person).first()
+        context["watches"] = watches_of(user=person)
     return render(request, "accounts/profile.html", context)
 
 
@@ -97,6 +99,7 @@ def settings_update(request: HttpRequest) -> HttpResponse:
             "is_owner": True,
             "form": form,
             "token": ApiToken.objects.filter(user=person).first(),
+            "watches": watches_of(user=person),
             "mine": comments_by_author(viewer=person, author=person),
             "reputation": reputations(user_ids=[person.pk]).get(person.pk, 0),
         },
@@ -119,6 +122,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
             "form": ProfileForm(instance=services.profile_get(person)),
             "token": ApiToken.objects.filter(user=person).first(),
             "new_key": key,
+            "watches": watches_of(user=person),
             "mine": comments_by_author(viewer=person, author=person),
             "reputation": reputations(user_ids=[person.pk]).get(person.pk, 0),
         },

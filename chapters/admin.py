@@ -13,6 +13,7 @@ from reversion.admin import VersionAdmin
 from chapters.diffing import words_diff
 from chapters.importing import megabytes
 from chapters.models import Book, Chapter, ChapterRevision
+from chapters.opening import opening_schedule
 from chapters.services import (
     RevisionConflict,
     chapter_create,
@@ -223,6 +224,7 @@ class ChapterAdminForm(forms.ModelForm):
             "title",
             "slug",
             "status",
+            "opens_at",
             "comment_period",
             "comments_close_at",
             "text",
@@ -304,7 +306,7 @@ class ChapterAdmin(ParsedInitialMixin, VersionAdmin):
     version in the history goes through the same function."""
 
     form = ChapterAdminForm
-    list_display = ("title", "book", "position", "status", "comment_period", "revision")
+    list_display = ("title", "book", "position", "status", "opens_at", "comment_period", "revision")
     list_filter = ("book", "status", "comment_period")
     list_editable = ("position",)
     search_fields = ("title", "slug", "book__title")
@@ -323,6 +325,12 @@ class ChapterAdmin(ParsedInitialMixin, VersionAdmin):
         )
         if change:
             with transaction.atomic():
+                opening_schedule(
+                    chapter=obj,
+                    previous_opens_at=Chapter.objects.filter(pk=obj.pk)
+                    .values_list("opens_at", flat=True)
+                    .first(),
+                )
                 revision = chapter_revise(
                     chapter=obj,
                     text=form.cleaned_data["text"],
@@ -343,6 +351,7 @@ class ChapterAdmin(ParsedInitialMixin, VersionAdmin):
             text=form.cleaned_data["text"],
             position=obj.position or None,
             status=obj.status,
+            opens_at=obj.opens_at,
             editor=request.user,
             message=message,
         )

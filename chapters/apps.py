@@ -9,7 +9,9 @@ class ChaptersConfig(AppConfig):
     def ready(self) -> None:
         from chapters.reading import keep_after_revision
         from chapters.signals import chapters_revised
+        from wethink import header
         from wethink.pagecache import receivers_connect
 
         chapters_revised.connect(keep_after_revision, dispatch_uid="chapters-reading-keep")
         receivers_connect()
+        header.receivers_connect()

@@ -103,6 +103,7 @@ def book_backup(*, book: Book) -> dict:
         flags.setdefault(flag.comment_id, []).append(
             {
                 "user": _name(flag.user),
+                "kind": flag.kind,
                 "reason": flag.reason,
                 "created_at": _when(flag.created_at),
                 "resolved_at": _when(flag.resolved_at),
@@ -140,6 +141,8 @@ def book_backup(*, book: Book) -> dict:
                 "status": chapter.status,
                 "comment_period": chapter.comment_period,
                 "comments_close_at": _when(chapter.comments_close_at),
+                "opens_at": _when(chapter.opens_at),
+                "opening_sent_at": _when(chapter.opening_sent_at),
                 "revision": chapter.revision,
                 "revisions": by_chapter.get(chapter.pk, []),
             }
@@ -493,6 +496,8 @@ def _restore_chapter(book: Book, item: dict, user, revisions: dict) -> Chapter:
         status=item.get("status", Chapter.Status.PUBLISHED),
         comment_period=item.get("comment_period", Chapter.CommentPeriod.BOOK),
         comments_close_at=_dt(item.get("comments_close_at"), where),
+        opens_at=_dt(item.get("opens_at"), where),
+        opening_sent_at=_dt(item.get("opening_sent_at"), where),
         revision=item["revision"],
     )
     _clean(chapter, where, exclude=["book"])
@@ -598,6 +603,7 @@ def _restore_comment_records(comment: Comment, item: dict, user, where: str) -> 
         made = Flag(
             comment=comment,
             user=user(flag["user"]),
+            kind=flag.get("kind", Flag.Kind.OTHER),
             reason=flag["reason"],
             resolved_at=_dt(flag["resolved_at"], where),
         )

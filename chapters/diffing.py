@@ -57,6 +57,63 @@ def words_diff(old: str, new: str) -> SafeString:
     return mark_safe("".join(out))  # noqa: S308 - every piece of text is escaped above
 
 
+def phrase_diff(old: str, new: str) -> SafeString:
+    """HTML of `new` as it reads, each changed phrase shown once as the words it
+    replaces (<del>) followed by the words it brings (<ins>).
+
+    Replacements separated by a single word or by spaces alone are one change, so a
+    rewritten phrase reads "<del>are best kept</del> <ins>stay</ins>" rather than
+    alternating word by word. Each mark starts with a hidden "removed:" or "added:"
+    for screen readers: the change is never told by colour alone."""
+    from django.utils.translation import gettext as _
+
+    a = WORD_RE.findall(old)
+    b = WORD_RE.findall(new)
+    pieces: list[list] = []  # ["equal", text] or ["change", old_text, new_text]
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            pieces.append(["equal", "".join(a[i1:i2]), a[i1:i2]])
+        else:
+            pieces.append(["change", "".join(a[i1:i2]), "".join(b[j1:j2])])
+    merged: list[list] = []
+    for index, piece in enumerate(pieces):
+        between = 0 < index < len(pieces) - 1 and merged and merged[-1][0] == "change"
+        words = sum(not t.isspace() for t in piece[2]) if piece[0] == "equal" else 0
+        # A word kept between two replacements joins them; one between insertions stays.
+        replaces = between and merged[-1][1].strip() and pieces[index + 1][1].strip()
+        if piece[0] == "equal" and between and (words == 0 or (words == 1 and replaces)):
+            merged[-1][1] += piece[1]
+            merged[-1][2] += piece[1]
+        elif piece[0] == "change" and merged and merged[-1][0] == "change":
+            merged[-1][1] += piece[1]
+            merged[-1][2] += piece[2]
+        else:
+            merged.append(piece)
+    removed = escape(_("removed:"))
+    added = escape(_("added:"))
+    out = []
+    for piece in merged:
+        if piece[0] == "equal":
+            out.append(escape(piece[1]))
+            continue
+        was, now = piece[1], piece[2]
+        text = was if was.strip() else now
+        lead = text[: len(text) - len(text.lstrip())]
+        trail = text[len(text.rstrip()) :]
+        marks = []
+        if was.strip():
+            marks.append(
+                f'<del><span class="visually-hidden">{removed} </span>{escape(was.strip())}</del>'
+            )
+        if now.strip():
+            marks.append(
+                f'<ins><span class="visually-hidden">{added} </span>{escape(now.strip())}</ins>'
+            )
+        out.append(escape(lead) + " ".join(marks) + escape(trail))
+    return mark_safe("".join(out))  # noqa: S308 - every piece of text is escaped above
+
+
 def _stable_pids(old_order: Sequence[str], new_order: Sequence[str]) -> set[str]:
     """Pids in the longest common subsequence of both orders: the ones that did not move."""
     matcher = difflib.SequenceMatcher(None, old_order, new_order, autojunk=False)

@@ -31,6 +31,7 @@ def book_chapters_for_export(book: Book) -> list[Chapter]:
     """The chapters a reader sees in the contents, each with `.export_blocks`. Two queries."""
     chapters = list(
         Chapter.objects.in_contents()
+        .public()
         .filter(book=book, status=Chapter.Status.PUBLISHED)
         .select_related("current_revision")
         .order_by("position", "id")

@@ -11,11 +11,21 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 # Words the site uses after /b/<book>/ itself, so no chapter may take them as its slug.
 RESERVED_CHAPTER_SLUGS = frozenset(
-    {"feed", "moderation", "acknowledgements", "fold", "search", "export", "annotations"}
+    {
+        "feed",
+        "moderation",
+        "acknowledgements",
+        "fold",
+        "search",
+        "export",
+        "annotations",
+        "changes",
+    }
 )
 
 
@@ -105,9 +115,19 @@ class Book(models.Model):
         return known[user.pk]
 
 
+def chapter_public_q(*, through: str = "", now=None) -> Q:
+    """Whether a chapter is public (to anyone who may read its book): not a draft, and
+    its opening time, when it has one, has come. Until then a scheduled chapter is a
+    draft to readers. The one place that rule lives."""
+    return ~Q(**{f"{through}status": Chapter.Status.DRAFT}) & (
+        Q(**{f"{through}opens_at__isnull": True})
+        | Q(**{f"{through}opens_at__lte": now or timezone.now()})
+    )
+
+
 def chapter_readable_q(user, *, through: str = "") -> Q:
     """Whether `user` may open a chapter, as a condition on the chapter reached by
-    `through` (say "chapter__" from a comment): published or archived chapters of an
+    `through` (say "chapter__" from a comment): public chapters (`chapter_public_q`) of an
     open or closed book; drafts of either only for the book's editors; everything
     for staff. The one rule behind `Chapter.objects.readable_by` and
     `Comment.objects.visible_to`.
@@ -116,9 +136,7 @@ def chapter_readable_q(user, *, through: str = "") -> Q:
     PostgreSQL can misjudge such a subquery and run it once per comment."""
     if user.is_authenticated and user.is_staff:
         return Q()
-    shown = ~Q(**{f"{through}status": Chapter.Status.DRAFT}) & ~Q(
-        **{f"{through}book__status": Book.Status.DRAFT}
-    )
+    shown = chapter_public_q(through=through) & ~Q(**{f"{through}book__status": Book.Status.DRAFT})
     if user.is_authenticated:
         edited = Book.editors.through.objects.filter(user_id=user.pk).values("book_id")
         shown |= Q(**{f"{through}book_id__in": edited})
@@ -129,6 +147,10 @@ class ChapterQuerySet(models.QuerySet):
     def readable_by(self, user) -> "ChapterQuerySet":
         """Chapters a person may open (see `chapter_readable_q`)."""
         return self.filter(chapter_readable_q(user)).select_related("book", "current_revision")
+
+    def public(self) -> "ChapterQuerySet":
+        """Chapters anyone may read once they may read the book (see `chapter_public_q`)."""
+        return self.filter(chapter_public_q())
 
     def in_contents(self) -> "ChapterQuerySet":
         return self.exclude(status=Chapter.Status.ARCHIVED).filter(current_revision__isnull=False)
@@ -164,6 +186,18 @@ class Chapter(models.Model):
         blank=True,
         help_text=_("A closing date for this chapter alone; empty follows the book."),
     )
+    opens_at = models.DateTimeField(
+        _("public from"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "A date and time at which a published chapter becomes public; until then readers "
+            "see it as a draft. Empty: public at once."
+        ),
+    )
+    # When the chapter's opening was announced (`chapter_opened`); reset when it is
+    # scheduled again, so each opening is announced once.
+    opening_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     revision = models.PositiveIntegerField(_("revision"), default=0, editable=False)
     current_revision = models.ForeignKey(
         "ChapterRevision",
@@ -190,6 +224,26 @@ class Chapter(models.Model):
     def get_absolute_url(self) -> str:
         return reverse(
             "chapters:chapter_detail", kwargs={"book": self.book.slug, "chapter": self.slug}
+        )
+
+    def clean(self) -> None:
+        if self.opens_at is not None and self.status == self.Status.DRAFT:
+            raise ValidationError(
+                {
+                    "opens_at": _(
+                        "A draft never opens: set the status to Published to open the "
+                        "chapter at this time."
+                    )
+                }
+            )
+
+    @property
+    def is_scheduled(self) -> bool:
+        """Published, but its opening time has not come: a draft to readers."""
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.opens_at is not None
+            and self.opens_at > timezone.now()
         )
 
 
@@ -278,3 +332,30 @@ class Block(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pid} ({self.kind})"
+
+
+class ChapterVisit(models.Model):
+    """What a signed-in reader last read of a chapter, for "since your last visit".
+
+    `revision` and `seen_at` are the latest view; `since_revision` and `since_at`
+    the visit before it (the day before, or earlier), which the chapter page
+    compares with now. Written at most once per reader, chapter and day, or when
+    the reader sees a newer revision (`chapters.visits.visit_record`)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chapter_visits"
+    )
+    chapter = models.ForeignKey(Chapter, on_delete=models.CASCADE, related_name="visits")
+    revision = models.PositiveIntegerField()
+    seen_at = models.DateTimeField()
+    since_revision = models.PositiveIntegerField()
+    since_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "chapter"], name="chapter_visit_one_per_reader")
+        ]
+        verbose_name = _("chapter visit")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} read {self.chapter_id} r{self.revision}"

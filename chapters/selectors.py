@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from chapters.models import Block, Book, Chapter, ChapterRevision
 from wethink.paging import page_get
@@ -42,13 +43,18 @@ def revision_blocks(*, revision: ChapterRevision) -> list[Block]:
 
 
 def chapter_neighbours(*, chapter: Chapter, user) -> tuple[Chapter | None, Chapter | None]:
-    """The chapters before and after this one in the book's contents."""
+    """The chapters before and after this one in the book's contents, with what a
+    link to them needs (title, slug, book): not every chapter's text. One query."""
     siblings = list(
         Chapter.objects.readable_by(user)
         .in_contents()
         .filter(book=chapter.book)
+        .select_related(None)
+        .only("pk", "book_id", "title", "slug")
         .order_by("position", "id")
     )
+    for sibling in siblings:
+        sibling.book = chapter.book
     ids = [sibling.pk for sibling in siblings]
     if chapter.pk not in ids:
         return None, None
@@ -70,12 +76,35 @@ def books_for_reader(*, user) -> list[Book]:
             Prefetch(
                 "chapters",
                 queryset=Chapter.objects.in_contents()
+                .public()
                 .filter(status=Chapter.Status.PUBLISHED)
                 .order_by("position"),
                 to_attr="contents",
             )
         )
     )
+
+
+def book_next_opening(*, book: Book):
+    """When the book's next scheduled chapter opens (None if none is waiting): until
+    then, what its pages show to readers cannot change by the clock alone."""
+    return (
+        Chapter.objects.filter(
+            book=book, status=Chapter.Status.PUBLISHED, opens_at__gt=timezone.now()
+        )
+        .order_by("opens_at")
+        .values_list("opens_at", flat=True)
+        .first()
+    )
+
+
+def book_openings_passed(kwargs: dict) -> int:
+    """How many of the book's (`kwargs["book"]`, a slug) scheduled chapters have
+    opened by now: a page of the whole book that counts this in its ETag is not
+    revalidated across an opening (`wethink.pagecache.conditional_page`)."""
+    return Chapter.objects.filter(
+        book__slug=kwargs["book"], status=Chapter.Status.PUBLISHED, opens_at__lte=timezone.now()
+    ).count()
 
 
 HISTORY_PAGE_SIZE = 50

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from chapters.anchoring import Alignment, Anchor, align_book
 from chapters.models import Block, Book, Chapter, ChapterRevision
+from chapters.opening import opening_schedule
 from chapters.signals import chapters_revised
 from wethink.rendering import RenderedBlock, render_chapter
 
@@ -406,8 +407,10 @@ def chapter_create(
     slug: str = "",
     position: int | None = None,
     status: str = Chapter.Status.PUBLISHED,
+    opens_at: datetime | None = None,
 ) -> Chapter:
-    """Add a chapter to a book, with its first revision."""
+    """Add a chapter to a book, with its first revision; with `opens_at`, it becomes
+    public then (`chapters.opening`)."""
     if position is None:
         position = (book.chapters.aggregate(p=Max("position"))["p"] or 0) + 1
     chapter = Chapter(
@@ -416,8 +419,10 @@ def chapter_create(
         slug=slug or slugify(title)[:80],
         position=position,
         status=status,
+        opens_at=opens_at,
         text="",
     )
+    opening_schedule(chapter=chapter, previous_opens_at=None)
     chapter.full_clean()
     chapter.save()
     chapters_revise(

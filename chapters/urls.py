@@ -1,6 +1,6 @@
 from django.urls import path
 
-from chapters import views
+from chapters import views, visit_views
 
 app_name = "chapters"
 
@@ -13,6 +13,11 @@ urlpatterns = [
         "b/<slug:book>/<slug:chapter>/r<int:number>/",
         views.chapter_revision,
         name="chapter_revision",
+    ),
+    path(
+        "b/<slug:book>/<slug:chapter>/visit/",
+        visit_views.chapter_visit,
+        name="chapter_visit",
     ),
     path(
         "b/<slug:book>/<slug:chapter>/history/",

@@ -3,17 +3,18 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
-from chapters import reading, selectors
+from chapters import reading, selectors, signed_in, visits
 from chapters.diffing import fold_unchanged, revisions_diff
 from chapters.search import book_search
 from chapters.services import RevisionConflict, chapter_restore
 from comments import selectors as comment_selectors
 from comments.services import comments_closed_reason, comments_open_until
-from wethink.pagecache import cached_page, conditional_page
+from wethink.pagecache import cached_page
 from wethink.params import int_param
 
 
@@ -26,6 +27,7 @@ def book_list(request: HttpRequest) -> HttpResponse:
 def book_detail(request: HttpRequest, book: str) -> HttpResponse:
     found = selectors.book_get_for_reader(user=request.user, slug=book)
     chapters = selectors.book_contents(book=found, user=request.user)
+    visits.chapters_changed_since_visit(user=request.user, chapters=chapters)
     is_editor = found.is_editor(request.user)
     if is_editor:
         counts = comment_selectors.chapter_decision_counts(book=found)
@@ -34,11 +36,23 @@ def book_detail(request: HttpRequest, book: str) -> HttpResponse:
             chapter.feedback = counts.get(chapter.pk, {})
             chapter.feedback_total = sum(chapter.feedback.values())
             chapter.feedback_most = most
-    return render(
+    response = render(
         request,
         "chapters/book_detail.html",
         {"book": found, "chapters": chapters, "is_editor": is_editor},
     )
+    response.page_cache_until = _stored_until(request, found)
+    return response
+
+
+def _stored_until(request: HttpRequest, book, *times):
+    """Until when a stored copy of a book's page holds: the earliest of `times` and
+    the book's next scheduled opening (the contents and the chapters' neighbours
+    change then). Only asked for pages that may be stored (anonymous readers')."""
+    if request.user.is_authenticated:
+        return None
+    known = [t for t in (*times, selectors.book_next_opening(book=book)) if t is not None]
+    return min(known, default=None)
 
 
 def book_search_view(request: HttpRequest, book: str) -> HttpResponse:
@@ -52,16 +66,18 @@ def book_search_view(request: HttpRequest, book: str) -> HttpResponse:
     )
 
 
-def _reading_context(request: HttpRequest, chapter, revision) -> dict:
-    previous, following = selectors.chapter_neighbours(chapter=chapter, user=request.user)
+def _reading_context(user, chapter, revision) -> dict:
+    previous, following = selectors.chapter_neighbours(chapter=chapter, user=user)
     is_current = revision.pk == chapter.current_revision_id
     # Thread links relative to the page (/b/<book>/<chapter>/ or .../r<n>/): short.
     thread = reverse(
         "comments:thread", kwargs={"book": chapter.book.slug, "chapter": chapter.slug, "pid": "x"}
     )[len(chapter.get_absolute_url()) : -2]
+    parts = reading.revision_parts(revision)
+    counts = comment_selectors.chapter_counts(user=user, chapter=chapter)
     blocks = reading.blocks_html(
-        reading.revision_parts(revision),
-        counts=comment_selectors.block_counts(user=request.user, chapter=chapter),
+        parts,
+        counts=counts.blocks,
         thread_prefix=thread if is_current else f"../{thread}",
         thread_suffix="" if is_current else f"?r={revision.number}",
     )
@@ -70,28 +86,56 @@ def _reading_context(request: HttpRequest, chapter, revision) -> dict:
         "chapter": chapter,
         "revision": revision,
         "blocks": blocks,
-        "orphaned": comment_selectors.orphaned_comments(user=request.user, chapter=chapter),
+        "description": reading.parts_summary(parts),
+        # Most chapters have none: the list is read only when the count says so.
+        "orphaned": comment_selectors.orphaned_comments(user=user, chapter=chapter)
+        if counts.orphaned
+        else None,
         "closed_reason": comments_closed_reason(chapter),
         "open_until": comments_open_until(chapter),
         "previous": previous,
         "following": following,
         "is_current": is_current,
-        "is_editor": chapter.book.is_editor(request.user),
+        "is_editor": chapter.book.is_editor(user),
     }
 
 
 def _reading_page(request: HttpRequest, chapter, revision) -> HttpResponse:
-    context = _reading_context(request, chapter, revision)
+    context = _reading_context(request.user, chapter, revision)
     response = render(request, "chapters/chapter_detail.html", context)
-    # The page says until when comments are open; it must not outlive that date.
-    response.page_cache_until = context["open_until"]
+    # The page says until when comments are open; it must not outlive that date,
+    # nor a scheduled chapter's opening (its neighbours' links change).
+    response.page_cache_until = _stored_until(request, chapter.book, context["open_until"])
     return response
+
+
+def _chapter_body(user, book: str, chapter: str) -> dict:
+    """The parts of the current chapter page that are the same for everyone who sees
+    what `user` sees (see `chapters.signed_in`)."""
+    found = selectors.chapter_get_for_reader(user=user, book=book, chapter=chapter)
+    context = _reading_context(user, found, found.current_revision)
+    # It shows the closing date, and the neighbours change when a chapter opens.
+    times = (context["open_until"], selectors.book_next_opening(book=found.book))
+    return {
+        "title": render_to_string("chapters/chapter_title.html", context),
+        "head": render_to_string("chapters/chapter_head.html", context),
+        "content": render_to_string("chapters/chapter_content.html", context),
+        "until": min((t for t in times if t is not None), default=None),
+    }
 
 
 @cached_page("chapter")
 def chapter_detail(request: HttpRequest, book: str, chapter: str) -> HttpResponse:
+    if request.user.is_authenticated:
+        page = signed_in.chapter_page(request, book=book, chapter=chapter, build=_chapter_body)
+        if page is not None:
+            return page
     found = selectors.chapter_get_for_reader(user=request.user, book=book, chapter=chapter)
     return _reading_page(request, found, found.current_revision)
+
+
+# A signed-in reader's page reads its cached parts in the same round trip as the user.
+chapter_detail.prefetch_keys = signed_in.prefetch_keys
 
 
 @cached_page("chapter")
@@ -103,7 +147,7 @@ def chapter_revision(request: HttpRequest, book: str, chapter: str, number: int)
     return _reading_page(request, found, revision)
 
 
-@conditional_page("chapter")
+@cached_page("chapter")
 def chapter_history(request: HttpRequest, book: str, chapter: str) -> HttpResponse:
     found = selectors.chapter_get_for_reader(user=request.user, book=book, chapter=chapter)
     return render(
@@ -120,7 +164,7 @@ def chapter_history(request: HttpRequest, book: str, chapter: str) -> HttpRespon
     )
 
 
-@conditional_page("chapter")
+@cached_page("chapter")
 def chapter_diff(request: HttpRequest, book: str, chapter: str, a: int, b: int) -> HttpResponse:
     found = selectors.chapter_get_for_reader(user=request.user, book=book, chapter=chapter)
     old = selectors.revision_get(chapter=found, number=a)
@@ -149,14 +193,26 @@ def chapter_diff(request: HttpRequest, book: str, chapter: str, a: int, b: int) 
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def chapter_restore_view(
     request: HttpRequest, book: str, chapter: str, number: int
 ) -> HttpResponse:
+    """GET asks to confirm (the history's Restore is a link to it); POST restores."""
     found = selectors.chapter_get_for_edit(user=request.user, book=book, chapter=chapter)
     # The revision the history page showed as current; a page without it (an
     # older copy) is taken to be based on the chapter as it is now.
-    base = int_param(request.POST, "base", default=found.revision, minimum=1)
+    base = int_param(request.POST or request.GET, "base", default=found.revision, minimum=1)
+    if request.method == "GET":
+        return render(
+            request,
+            "chapters/chapter_restore.html",
+            {
+                "book": found.book,
+                "chapter": found,
+                "revision": selectors.revision_get(chapter=found, number=number),
+                "base": base,
+            },
+        )
     try:
         revision = chapter_restore(
             chapter=found, number=number, editor=request.user, base_revision=base
@@ -172,6 +228,7 @@ def chapter_restore_view(
                 "number": number,
                 "base": base,
                 "newer": newer,
+                "own": newer.editor_id == request.user.pk,
             },
             status=409,
         )

@@ -29,8 +29,14 @@ class _CommentFeed(Feed):
 
     def __call__(self, request, *args, **kwargs):
         # A feed reader polls: an unchanged feed is a 304 before any query.
-        scope = "chapter" if "chapter" in kwargs else "book_comments"
-        return conditional_page(scope)(super().__call__)(request, *args, **kwargs)
+        if "chapter" in kwargs:
+            conditional = conditional_page("chapter")
+        else:
+            # Comments on a scheduled chapter join the book's feed when it opens.
+            conditional = conditional_page(
+                "book_comments", horizon=chapter_selectors.book_openings_passed
+            )
+        return conditional(super().__call__)(request, *args, **kwargs)
 
     def items(self, obj: Scope):
         comments = Comment.objects.visible_to(obj.user, book=obj.book).filter(

@@ -31,6 +31,7 @@ from chapters.services import (
 from comments.models import Comment
 from comments.notifications import notify_decision
 from comments.services import word_span
+from notices.services import inbox_decisions
 from wethink.rendering import render_chapter
 
 FENCE = re.compile(r"^(```|~~~)")
@@ -420,5 +421,6 @@ def fold_save(
         comment.decided_at = now
         comment.save(update_fields=["decision", "incorporated_in", "decided_by", "decided_at"])
         transaction.on_commit(lambda comment=comment: notify_decision(comment=comment), robust=True)
+    inbox_decisions(comments=comments, decision=Comment.Decision.INCORPORATED, actor=user)
     chapter.refresh_from_db()
     return revision

@@ -1,15 +1,37 @@
+import secrets
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from comments.models import MAX_BODY
+from comments.models import MAX_BODY, Flag
 
 
-class CommentForm(forms.Form):
+def new_form_token() -> str:
+    """A one-time token for a comment or reply form (see Comment.form_token)."""
+    return secrets.token_urlsafe(18)
+
+
+class OnceForm(forms.Form):
+    """A form that carries a fresh one-time token unless it was bound to a sent one.
+
+    Text areas have no maxlength: a browser would cut a long paste silently. The
+    limit is in data-maxlength for the page's counter, and the services refuse
+    longer text with a message."""
+
+    form_token = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("form_token", new_form_token())
+
+
+class CommentForm(OnceForm):
     """Lengths and control characters are checked by the services, with their messages."""
 
     body = forms.CharField(
         label=_("Your comment"),
-        widget=forms.Textarea(attrs={"rows": 4, "maxlength": MAX_BODY}),
+        widget=forms.Textarea(attrs={"rows": 4, "data-maxlength": MAX_BODY}),
         required=False,
         strip=False,
     )
@@ -26,15 +48,15 @@ class CommentForm(forms.Form):
         required=False,
         strip=False,
         help_text=_("Optional: new wording for the quote, or for the whole paragraph."),
-        widget=forms.Textarea(attrs={"rows": 3, "maxlength": MAX_BODY}),
+        widget=forms.Textarea(attrs={"rows": 3, "data-maxlength": MAX_BODY}),
     )
     revision = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
 
 
-class ReplyForm(forms.Form):
+class ReplyForm(OnceForm):
     body = forms.CharField(
         label=_("Your reply"),
-        widget=forms.Textarea(attrs={"rows": 3, "maxlength": MAX_BODY}),
+        widget=forms.Textarea(attrs={"rows": 3, "data-maxlength": MAX_BODY}),
         required=False,
         strip=False,
     )
@@ -43,7 +65,7 @@ class ReplyForm(forms.Form):
 class EditForm(forms.Form):
     body = forms.CharField(
         label=_("Your comment"),
-        widget=forms.Textarea(attrs={"rows": 5, "maxlength": MAX_BODY}),
+        widget=forms.Textarea(attrs={"rows": 5, "data-maxlength": MAX_BODY}),
         required=False,
         strip=False,
     )
@@ -51,17 +73,33 @@ class EditForm(forms.Form):
         label=_("Suggested wording"),
         required=False,
         strip=False,
-        widget=forms.Textarea(attrs={"rows": 3, "maxlength": MAX_BODY}),
+        widget=forms.Textarea(attrs={"rows": 3, "data-maxlength": MAX_BODY}),
     )
 
 
 class FlagForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("What is wrong with this comment?"),
+        choices=Flag.Kind.choices,
+        widget=forms.RadioSelect,
+        required=False,
+    )
     reason = forms.CharField(
-        label=_("Why should a moderator look at this comment?"),
+        label=_("Anything the editors should know"),
+        help_text=_("Needed for “Something else”; optional otherwise."),
         max_length=500,
         required=False,
         widget=forms.TextInput,
     )
+
+    def clean(self):
+        data = super().clean()
+        # A reason alone (no choice made) is "something else", said in words.
+        if not data.get("kind"):
+            if not (data.get("reason") or "").strip():
+                raise forms.ValidationError(_("Choose why you flag this comment."))
+            data["kind"] = Flag.Kind.OTHER
+        return data
 
 
 class ModerateForm(forms.Form):

@@ -123,6 +123,9 @@ class Comment(models.Model):
     canonical = models.CharField(max_length=2000, blank=True)
     via = models.CharField(max_length=2000, blank=True)
     tags = models.JSONField(default=list, blank=True)
+    # The one-time token of the form it was posted from: the same form sent again
+    # (Back, then Post again) finds this comment instead of making a second one.
+    form_token = models.CharField(max_length=64, blank=True, editable=False)
 
     objects = CommentQuerySet.as_manager()
 
@@ -132,6 +135,13 @@ class Comment(models.Model):
             models.Index(fields=["chapter", "pid"]),
             models.Index(fields=["book", "created_at"]),
             models.Index(fields=["author", "created_at"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["author", "form_token"],
+                condition=~Q(form_token=""),
+                name="comment_form_token_once",
+            )
         ]
 
     def __str__(self) -> str:
@@ -193,9 +203,16 @@ class Vote(models.Model):
 
 
 class Flag(models.Model):
+    class Kind(models.TextChoices):
+        SPAM = "spam", _("Spam or advertising")
+        ABUSIVE = "abusive", _("Abusive or hateful")
+        OFF_TOPIC = "off-topic", _("Off-topic")
+        OTHER = "other", _("Something else")
+
     comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="flags")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
-    reason = models.CharField(max_length=500)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.OTHER)
+    reason = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
 

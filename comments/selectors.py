@@ -7,7 +7,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Sum
 from django.shortcuts import get_object_or_404
 
-from chapters.models import Book, Chapter
+from chapters.models import Book, Chapter, chapter_public_q
 from comments.models import Comment, Flag
 from wethink.paging import page_get
 
@@ -18,16 +18,70 @@ SORTS = {
 }
 
 
-def block_counts(*, user, chapter: Chapter) -> dict[str, int]:
-    """Comments per block (pid) of the chapter that `user` can see: one query."""
+@dataclass(frozen=True)
+class ChapterCounts:
+    """What a chapter page counts: comments per block (pid), and top-level comments
+    on text removed from the chapter (`orphaned_comments`)."""
+
+    blocks: dict[str, int]
+    orphaned: int
+
+
+def chapter_counts(*, user, chapter: Chapter) -> ChapterCounts:
+    """The comments on the chapter that `user` can see, counted per block, and those
+    of them listed under the chapter as on removed text: one query. A page asks for
+    the orphaned comments themselves only when there are some."""
+    orphan = Q(anchor_state=Comment.AnchorState.ORPHANED, parent__isnull=True)
     rows = (
         Comment.objects.visible_to(user, book=chapter.book)
         .filter(chapter=chapter, deleted_at__isnull=True)
         .values("pid")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("id"), orphaned=Count("id", filter=orphan))
         .order_by()
     )
-    return {row["pid"]: row["n"] for row in rows}
+    blocks, orphaned = {}, 0
+    for row in rows:
+        blocks[row["pid"]] = row["n"]
+        orphaned += row["orphaned"]
+    return ChapterCounts(blocks=blocks, orphaned=orphaned)
+
+
+def has_unlisted_comments(*, user, book: str, chapter: str) -> bool:
+    """Whether `user` wrote comments on the chapter (by slugs) that only they and
+    the editors see (pending, hidden, spam) and that are not removed: their chapter
+    page then shows counts and comments others do not see. One query."""
+    return (
+        Comment.objects.filter(
+            author=user, book__slug=book, chapter__slug=chapter, deleted_at__isnull=True
+        )
+        .exclude(moderation=Comment.Moderation.VISIBLE)
+        .exists()
+    )
+
+
+def book_editor_ids(*, book: Book) -> frozenset[int]:
+    """The accounts named as the book's editors (their comments carry a badge): one query."""
+    return frozenset(book.editors.values_list("pk", flat=True))
+
+
+def chapter_passages(*, user, chapter: Chapter) -> list[dict[str, str]]:
+    """The quoted passages of the comments on the chapter's current text that `user`
+    can see, for highlighting on its page: pid, exact and prefix. One query."""
+    rows = (
+        Comment.objects.visible_to(user, book=chapter.book)
+        .filter(chapter=chapter, deleted_at__isnull=True, parent__isnull=True)
+        .exclude(quote_exact="")
+        .exclude(anchor_state=Comment.AnchorState.ORPHANED)
+        .order_by("pid", "id")
+        .values_list("pid", "quote_exact", "quote_prefix")
+    )
+    seen = set()
+    passages = []
+    for pid, exact, prefix in rows:
+        if (pid, exact, prefix) not in seen:
+            seen.add((pid, exact, prefix))
+            passages.append({"pid": pid, "exact": exact, "prefix": prefix})
+    return passages
 
 
 def thread_comments(*, user, chapter: Chapter, pid: str, sort: str = "oldest") -> list[Comment]:
@@ -176,13 +230,18 @@ def comments_by_author(*, viewer, author) -> dict:
 
 def acknowledgements(*, book: Book) -> list[dict]:
     """Everyone whose comments were folded into the book, most contributions first,
-    under the name they chose; people who asked not to be listed are left out.
-    Two queries, however many people."""
+    under the name they chose; people who asked not to be listed are left out. Only
+    what every reader may see counts: visible comments on public chapters (a draft's
+    credits appear when it opens). Two queries, however many people."""
     from accounts.models import Profile
 
     rows = list(
         Comment.objects.filter(
-            book=book, parent__isnull=True, decision=Comment.Decision.INCORPORATED
+            chapter_public_q(through="chapter__"),
+            book=book,
+            parent__isnull=True,
+            decision=Comment.Decision.INCORPORATED,
+            moderation=Comment.Moderation.VISIBLE,
         )
         .values("author_id", "author__username")
         .annotate(n=Count("id"))
@@ -199,7 +258,7 @@ def acknowledgements(*, book: Book) -> list[dict]:
         profile = profiles.get(row["author_id"])
         name = row["author__username"] if profile is None else profile.credit_label
         if name:
-            people.append({"name": name, "count": row["n"]})
+            people.append({"name": name, "username": row["author__username"], "count": row["n"]})
     return people
 
 
@@ -241,7 +300,9 @@ def folded_between(*, chapter: Chapter, after: int, upto: int) -> dict[str, list
     return found
 
 
-CONTESTED_STATES = ("open", "accepted", "incorporated")
+# Every decided state counts: a paragraph whose comments were all declined was
+# still discussed.
+CONTESTED_STATES = ("open", "accepted", "incorporated", "declined")
 
 
 def _decision_counts(rows, key: str) -> dict:
@@ -265,8 +326,8 @@ def _contested_base(book: Book):
 
 
 def block_decision_counts(*, chapter: Chapter) -> dict[str, dict[str, int]]:
-    """Per block (pid): how many comments are open (or deferred), accepted and
-    incorporated. One query."""
+    """Per block (pid): how many comments are open (or deferred), accepted,
+    incorporated and declined. One query."""
     rows = (
         _contested_base(chapter.book)
         .filter(chapter=chapter)

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from chapters.models import Block, Book, Chapter, ChapterRevision
 from comments.models import MAX_BODY, MAX_DEPTH, Comment, CommentEdit, Flag, Vote
 from comments.notifications import notify_decision, notify_reply
+from notices.services import inbox_comment_changed, inbox_decisions, inbox_reply
 from wethink import pagecache
 from wethink.rendering import render_comment
 
@@ -42,6 +43,51 @@ WORD = re.compile(
 
 class RateLimited(Exception):
     """Too many comments from one account in a short time."""
+
+
+# The related rows of a comment being written are ones its service has just read
+# (the chapter, its book and revision, the parent comment) or locked (the author,
+# in `rate_limit_check`): `full_clean` leaves them out rather than spend a query on
+# each to find them again; the database's foreign keys still hold at commit. Leaving
+# out the author also leaves out the constraints naming it, which the service
+# checks itself and the database enforces.
+FETCHED = ["book", "chapter", "revision", "parent", "author"]
+
+
+class AlreadyPosted(Exception):
+    """The form was sent before (its one-time token is used): `comment` is what it made."""
+
+    def __init__(self, comment: Comment):
+        super().__init__(_("This was posted already."))
+        self.comment = comment
+
+
+FORM_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def _form_token_check(*, user: AbstractBaseUser, form_token: str) -> str:
+    """A well-formed token not used yet by `user`, or "" (no token: nothing to check).
+    A used one raises AlreadyPosted with the comment it made."""
+    if not form_token or not FORM_TOKEN.fullmatch(form_token):
+        return ""
+    earlier = Comment.objects.filter(author_id=user.pk, form_token=form_token).first()
+    if earlier is not None:
+        raise AlreadyPosted(earlier)
+    return form_token
+
+
+def _save_once(comment: Comment) -> None:
+    """Save a new comment; a simultaneous post of the same form loses to the first."""
+    try:
+        with transaction.atomic():
+            comment.save()
+    except IntegrityError:
+        earlier = Comment.objects.filter(
+            author_id=comment.author_id, form_token=comment.form_token
+        ).first()
+        if not comment.form_token or earlier is None:
+            raise
+        raise AlreadyPosted(earlier) from None
 
 
 def text_clean(value: str, *, label: str, required: bool) -> str:
@@ -187,11 +233,14 @@ def comment_create(
     quote_prefix: str = "",
     suggestion: str = "",
     revision: ChapterRevision | None = None,
+    form_token: str = "",
 ) -> Comment:
     """A signed-in reader comments on block `pid` of `revision` (default: the
     current one), optionally on a passage of it and with suggested wording.
-    The comment is anchored where that block stands now."""
+    The comment is anchored where that block stands now. A `form_token` the
+    reader used before raises AlreadyPosted: a form sent twice stores one comment."""
     _require_reader(user)
+    form_token = _form_token_check(user=user, form_token=form_token)
     book = chapter.book
     closed = comments_closed_reason(chapter)
     if closed:
@@ -225,10 +274,11 @@ def comment_create(
         suggestion=suggestion,
         author=user,
         moderation=_first_moderation(book=book, user=user),
+        form_token=form_token,
     )
     comment.anchor_state = _anchor_state_now(comment)
-    comment.full_clean()
-    comment.save()
+    comment.full_clean(exclude=FETCHED)
+    _save_once(comment)
     return comment
 
 
@@ -246,10 +296,13 @@ def _anchor_state_now(comment: Comment) -> str:
 
 
 @transaction.atomic
-def comment_reply(*, user: AbstractBaseUser, parent: Comment, body: str) -> Comment:
+def comment_reply(
+    *, user: AbstractBaseUser, parent: Comment, body: str, form_token: str = ""
+) -> Comment:
     """A reply joins its parent's thread and anchoring; replies to the deepest
-    level join that level."""
+    level join that level. A `form_token` used before raises AlreadyPosted."""
     _require_reader(user)
+    form_token = _form_token_check(user=user, form_token=form_token)
     closed = comments_closed_reason(parent.chapter)
     if closed:
         raise PermissionDenied(closed)
@@ -264,11 +317,12 @@ def comment_reply(*, user: AbstractBaseUser, parent: Comment, body: str) -> Comm
         author=user,
         body=body,
         moderation=_first_moderation(book=parent.book, user=user),
+        form_token=form_token,
     )
 
 
 def _reply_save(
-    *, parent: Comment, author: AbstractBaseUser, body: str, moderation: str
+    *, parent: Comment, author: AbstractBaseUser, body: str, moderation: str, form_token: str = ""
 ) -> Comment:
     """A reply shares its parent's anchoring; a visible one is announced by email."""
     reply = Comment(
@@ -285,9 +339,11 @@ def _reply_save(
         depth=parent.depth + 1,
         author=author,
         moderation=moderation,
+        form_token=form_token,
     )
-    reply.full_clean()
-    reply.save()
+    reply.full_clean(exclude=FETCHED)
+    _save_once(reply)
+    inbox_reply(reply=reply)
     if reply.moderation == Comment.Moderation.VISIBLE:
         transaction.on_commit(lambda: notify_reply(reply=reply), robust=True)
     return reply
@@ -322,7 +378,8 @@ def comment_edit(
     comment.body_html = render_comment(body)
     comment.suggestion = suggestion
     comment.edited_at = timezone.now()
-    comment.full_clean()
+    # Only the text changes: its related rows are the ones it was saved with.
+    comment.full_clean(exclude=[*FETCHED, "decided_by", "incorporated_in"])
     comment.save(update_fields=["body", "body_html", "suggestion", "edited_at"])
     return comment
 
@@ -343,6 +400,7 @@ def comment_delete(*, user: AbstractBaseUser, comment: Comment) -> Comment:
     comment.body_html = ""
     comment.suggestion = ""
     comment.save(update_fields=["deleted_at", "body", "body_html", "suggestion"])
+    inbox_comment_changed(comment=comment)
     return comment
 
 
@@ -376,20 +434,43 @@ def vote_toggle(*, user: AbstractBaseUser, comment: Comment, voted: bool | None 
         deleted, _ignored = Vote.objects.filter(comment=comment, user=user).delete()
         if deleted:
             Comment.objects.filter(pk=comment.pk).update(vote_count=F("vote_count") - 1)
+    if wanted != has_vote:
+        # Threads show the count, and every thread the author's reputation.
+        pagecache.chapters_changed(chapter_ids=[comment.chapter_id])
     comment.refresh_from_db(fields=["vote_count"])
     return wanted
 
 
+def flag_refusal(*, user: AbstractBaseUser, comment: Comment) -> str | None:
+    """Why `user` may not flag `comment`, or None when they may."""
+    if comment.author_id == user.pk:
+        return _("This is your own comment: you can edit or delete it, not flag it.")
+    if Flag.objects.filter(comment=comment, user_id=user.pk).exists():
+        return _("You have already flagged this comment; the book's editors will look at it.")
+    return None
+
+
 @transaction.atomic
-def flag_create(*, user: AbstractBaseUser, comment: Comment, reason: str) -> Flag:
-    """Any signed-in reader may flag a comment once, saying why."""
+def flag_create(
+    *, user: AbstractBaseUser, comment: Comment, reason: str, kind: str = Flag.Kind.OTHER
+) -> Flag:
+    """Any signed-in reader may flag someone else's comment once, with a kind
+    (spam, abusive, off-topic, other) and, for "other", a reason in their words."""
     _require_reader(user)
-    reason = text_clean(reason, label=_("Reason"), required=True)[:500]
+    refusal = flag_refusal(user=user, comment=comment)
+    if refusal:
+        raise ValidationError(refusal)
+    if kind not in Flag.Kind.values:
+        raise ValidationError(_("Choose why you flag this comment."))
+    required = kind == Flag.Kind.OTHER
+    reason = text_clean(reason, label=_("Reason"), required=required)[:500]
     flag, created = Flag.objects.get_or_create(
-        comment=comment, user=user, defaults={"reason": reason}
+        comment=comment, user=user, defaults={"reason": reason, "kind": kind}
     )
     if not created:
         raise ValidationError(_("You have already flagged this comment."))
+    # Editors' header counts flagged comments (comments.attention).
+    pagecache.versions_bump([pagecache.FEEDBACK])
     return flag
 
 
@@ -415,6 +496,7 @@ def comment_moderate(
     comment.moderation_reason = reason if action != "approve" else ""
     comment.save(update_fields=["moderation", "moderation_reason"])
     comment.flags.filter(resolved_at__isnull=True).update(resolved_at=timezone.now())
+    inbox_comment_changed(comment=comment, approved=action == "approve")
     log.info("moderation: %s %s comment %s (%s)", user, action, comment.pk, reason)
     return comment
 
@@ -512,6 +594,7 @@ def comments_decide(
         comment.decided_by = user
         comment.decided_at = now
         comment.decision_reason = reason
+    inbox_decisions(comments=comments, decision=decision, actor=user)
     if decision == Comment.Decision.DECLINED and reason:
         _replies_save(parents=comments, author=user, body=reason)
     if decision == Comment.Decision.ACCEPTED:
@@ -543,9 +626,8 @@ def _replies_save(*, parents: list[Comment], author: AbstractBaseUser, body: str
             author=author,
             moderation=Comment.Moderation.VISIBLE,
         )
-        # The related rows are the parent's own, read and locked above: checking
-        # that each exists would cost a query per reply and field.
-        reply.full_clean(exclude=["book", "chapter", "revision", "parent", "author"])
+        # The related rows are the parent's own, read and locked above (FETCHED).
+        reply.full_clean(exclude=FETCHED)
         replies.append(reply)
     Comment.objects.bulk_create(replies)
     for reply in replies:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from comments import api, feedback_views, feeds, views
+from comments import api, feedback_views, feeds, recent_views, views
 
 app_name = "comments"
 
@@ -25,6 +25,12 @@ urlpatterns = [
     ),
     path("api/b/<slug:book>/<slug:chapter>/blocks/", api.chapter_blocks, name="api_blocks"),
     path("b/<slug:book>/feed/", feeds.BookCommentsFeed(), name="book_feed"),
+    path("b/<slug:book>/changes/", recent_views.recent_changes_page, name="recent_changes"),
+    path(
+        "b/<slug:book>/changes/feed/",
+        recent_views.RecentChangesFeed(),
+        name="recent_changes_feed",
+    ),
     path("b/<slug:book>/moderation/", views.moderation, name="moderation"),
     path(
         "b/<slug:book>/acknowledgements/",
@@ -34,6 +40,7 @@ urlpatterns = [
     path("b/<slug:book>/<slug:chapter>/fold/", feedback_views.fold, name="fold"),
     path("b/<slug:book>/<slug:chapter>/contested/", feedback_views.contested, name="contested"),
     path("b/<slug:book>/<slug:chapter>/removed/", views.removed_comments, name="removed_comments"),
+    path("b/<slug:book>/<slug:chapter>/passages/", views.passages, name="passages"),
     path(
         "b/<slug:book>/<slug:chapter>/fold/preview/",
         feedback_views.fold_preview,

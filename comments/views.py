@@ -1,9 +1,10 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -11,7 +12,8 @@ from chapters import selectors as chapter_selectors
 from chapters.models import Block, Chapter, ChapterRevision
 from comments import selectors, services
 from comments.forms import CommentForm, EditForm, FlagForm, ModerateForm, ReplyForm
-from comments.models import Comment
+from comments.models import MAX_BODY, Comment
+from wethink.pagecache import cached_page, conditional_page
 from wethink.params import choice_param, int_param
 
 THREAD_TEMPLATE = "comments/thread.html"
@@ -43,6 +45,16 @@ def _revision_number(request: HttpRequest) -> int | None:
     return int_param(request.GET, "r", minimum=1)
 
 
+def _form_initial(request: HttpRequest, block: Block) -> dict:
+    """A passage chosen before logging in comes back in the address (?quote=)."""
+    initial = {"revision": block.revision.number}
+    quote = request.GET.get("quote", "")[:MAX_BODY]
+    if quote.strip():
+        initial["quote"] = quote
+        initial["quote_prefix"] = request.GET.get("quote_prefix", "")[:64]
+    return initial
+
+
 def render_thread(
     request: HttpRequest,
     chapter: Chapter,
@@ -57,9 +69,10 @@ def render_thread(
     number = number or _revision_number(request)
     block, in_current = _thread_block(chapter, pid, number)
     sort = request.GET.get("sort", "oldest")
-    reply_to = int_param(request.POST, "reply_to", minimum=1) or int_param(
-        request.GET, "reply", minimum=1
-    )
+    # A reply form sent back with an error stays open; a posted one closes.
+    reply_to = (
+        int_param(request.POST, "reply_to", minimum=1) if request.method == "POST" else None
+    ) or int_param(request.GET, "reply", minimum=1)
     comments = selectors.thread_comments(user=request.user, chapter=chapter, pid=pid, sort=sort)
     context = {
         "book": chapter.book,
@@ -71,19 +84,26 @@ def render_thread(
         "comments": comments,
         "thread_count": selectors.tree_size(comments),
         "sort": sort,
-        "form": form or CommentForm(initial={"revision": block.revision.number}),
+        "form": form or CommentForm(initial=_form_initial(request, block)),
         "reply_form": reply_form or ReplyForm(),
         "reply_to": reply_to,
         "error": error,
         "is_editor": chapter.book.is_editor(request.user),
+        "editor_ids": selectors.book_editor_ids(book=chapter.book),
         "closed_reason": services.comments_closed_reason(chapter),
         "open_until": services.comments_open_until(chapter),
         "thread_url": thread_url(chapter, pid),
     }
     template = f"{THREAD_TEMPLATE}#thread" if request.htmx else THREAD_TEMPLATE
-    return render(request, template, context, status=status)
+    response = render(request, template, context, status=status)
+    # The same address answers htmx with the thread alone.
+    patch_vary_headers(response, ["HX-Request"])
+    # A stored copy says until when comments are open: it must not outlive that.
+    response.page_cache_until = context["open_until"]
+    return response
 
 
+@cached_page("thread")
 def thread(request: HttpRequest, book: str, chapter: str, pid: str) -> HttpResponse:
     """A block, its comments and the comment form; POST posts a comment."""
     found = chapter_selectors.chapter_get_for_reader(user=request.user, book=book, chapter=chapter)
@@ -118,7 +138,10 @@ def thread(request: HttpRequest, book: str, chapter: str, pid: str) -> HttpRespo
             quote_prefix=data["quote_prefix"],
             suggestion=data["suggestion"],
             revision=revision,
+            form_token=data["form_token"],
         )
+    except services.AlreadyPosted as posted:
+        return _after_change(request, posted.comment, _already_posted(posted.comment), info=True)
     except services.RateLimited as error:
         return render_thread(
             request,
@@ -142,15 +165,23 @@ def thread(request: HttpRequest, book: str, chapter: str, pid: str) -> HttpRespo
     return _after_change(request, comment, _posted_message(comment))
 
 
+def _already_posted(comment: Comment) -> str:
+    if comment.parent_id:
+        return _("This reply was posted already; it is not posted twice.")
+    return _("This comment was posted already; it is not posted twice.")
+
+
 def _posted_message(comment: Comment) -> str:
     if comment.moderation == Comment.Moderation.PENDING:
         return _("Thanks! Your first comment on this book waits for an editor's approval.")
     return _("Your comment is posted.")
 
 
-def _after_change(request: HttpRequest, comment: Comment, message: str) -> HttpResponse:
+def _after_change(
+    request: HttpRequest, comment: Comment, message: str, *, info: bool = False
+) -> HttpResponse:
     """htmx gets the refreshed thread; a plain form post is redirected back to it."""
-    messages.success(request, message)
+    (messages.info if info else messages.success)(request, message)
     if request.htmx:
         request.method = "GET"
         return render_thread(request, comment.chapter, comment.pid)
@@ -164,6 +195,8 @@ def _comment_or_error(request: HttpRequest, pk: int) -> Comment:
 def _service_call(request: HttpRequest, comment: Comment, call, message: str) -> HttpResponse:
     try:
         call()
+    except services.AlreadyPosted as posted:
+        return _after_change(request, posted.comment, _already_posted(posted.comment), info=True)
     except services.RateLimited as error:
         return _refused(request, comment, str(error), 429)
     except ValidationError as error:
@@ -192,7 +225,10 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         parent,
         lambda: services.comment_reply(
-            user=request.user, parent=parent, body=form.cleaned_data.get("body", "")
+            user=request.user,
+            parent=parent,
+            body=form.cleaned_data.get("body", ""),
+            form_token=form.cleaned_data.get("form_token", ""),
         ),
         _("Your reply is posted."),
     )
@@ -202,7 +238,9 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
     comment = _comment_or_error(request, pk)
     if comment.author_id != request.user.pk:
-        raise PermissionDenied
+        raise PermissionDenied(
+            _("This comment is not yours: only the person who wrote it can edit it.")
+        )
     form = EditForm(
         request.POST or None, initial={"body": comment.body, "suggestion": comment.suggestion}
     )
@@ -235,9 +273,19 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET asks to confirm (the button's page without JavaScript); POST removes."""
     comment = _comment_or_error(request, pk)
+    if comment.author_id != request.user.pk:
+        raise PermissionDenied(
+            _("This comment is not yours: only the person who wrote it can delete it.")
+        )
+    if request.method != "POST":
+        return render(
+            request,
+            "comments/comment_delete.html",
+            {"comment": comment, "book": comment.book, "chapter": comment.chapter},
+        )
     return _service_call(
         request,
         comment,
@@ -265,18 +313,27 @@ def vote(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def flag(request: HttpRequest, pk: int) -> HttpResponse:
     comment = _comment_or_error(request, pk)
-    form = FlagForm(request.POST or None)
+    refusal = services.flag_refusal(user=request.user, comment=comment)
+    form = FlagForm(request.POST if request.method == "POST" else None)
     error = ""
-    if request.method == "POST" and form.is_valid():
+    if refusal:
+        form = None
+    elif request.method == "POST" and not form.is_valid():
+        error = " ".join(str(e) for errors in form.errors.values() for e in errors)
+    elif request.method == "POST":
         try:
             services.flag_create(
-                user=request.user, comment=comment, reason=form.cleaned_data["reason"]
+                user=request.user,
+                comment=comment,
+                kind=form.cleaned_data["kind"],
+                reason=form.cleaned_data["reason"],
             )
         except ValidationError as problem:
             error = " ".join(problem.messages)
         else:
             messages.success(request, _("Thank you. The book's editors will look at it."))
             return redirect(comment.get_absolute_url())
+    status = 403 if refusal and comment.author_id == request.user.pk else 200
     return render(
         request,
         "comments/comment_flag.html",
@@ -284,10 +341,11 @@ def flag(request: HttpRequest, pk: int) -> HttpResponse:
             "comment": comment,
             "form": form,
             "error": error,
+            "refusal": refusal,
             "book": comment.book,
             "chapter": comment.chapter,
         },
-        status=400 if error else 200,
+        status=400 if error else status,
     )
 
 
@@ -342,4 +400,14 @@ def removed_comments(request: HttpRequest, book: str, chapter: str) -> HttpRespo
             "chapter": found,
             "orphaned": selectors.orphaned_comments(user=request.user, chapter=found, page=page),
         },
+    )
+
+
+@conditional_page("chapter")
+def passages(request: HttpRequest, book: str, chapter: str) -> HttpResponse:
+    """The passages readers quoted in the chapter, for its "show highlights" switch."""
+    found = chapter_selectors.chapter_get_for_reader(user=request.user, book=book, chapter=chapter)
+    return JsonResponse(
+        {"passages": selectors.chapter_passages(user=request.user, chapter=found)},
+        json_dumps_params={"ensure_ascii": False},
     )

@@ -35,6 +35,17 @@ class Sink:
         return "250 Message accepted"
 
 
+class RefusingSink(Sink):
+    """Refuses every recipient with the reply it is given (e.g. "550 No such user")."""
+
+    def __init__(self, reply: str) -> None:
+        super().__init__()
+        self.reply = reply
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        return self.reply
+
+
 class SmtpServer:
     """An SMTP sink that can be stopped and started again on the same port."""
 
@@ -42,7 +53,7 @@ class SmtpServer:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
-        self.sink = Sink()
+        self.sink: Sink = Sink()
         self.controller = None
 
     def start(self) -> None:
@@ -149,3 +160,40 @@ def test_after_the_last_retry_the_failure_is_logged_and_kept(client, smtp, setti
     errors = [r for r in caplog.records if r.levelno == logging.ERROR]
     assert len(errors) == 1 and "after 2 attempt(s)" in errors[0].getMessage()
     assert "rea@example.org" in errors[0].getMessage()
+
+
+def _reply_to_rea(client) -> None:
+    editor = UserFactory(username="ed")
+    reader = UserFactory(username="rea", email="rea@example.org")
+    chapter = chapter_make(
+        book=BookFactory(slug="open-book", editors=[editor]), text=CHAPTER_TEXT, editor=editor
+    )
+    root = comment_make(chapter=chapter, author=reader)
+    client.force_login(editor)
+    response = client.post(reverse("comments:reply", args=[root.pk]), {"body": "Noted."})
+    assert response.status_code == 302
+
+
+def test_a_mailbox_refused_for_good_is_not_tried_again(client, smtp, settings, caplog):
+    settings.WETHINK_MAIL_RETRY_DELAYS = [60, 300]
+    smtp.sink = RefusingSink("550 5.1.1 No such user")
+    smtp.start()
+    _reply_to_rea(client)
+    with caplog.at_level(logging.WARNING, logger="wethink.tasks"):
+        run_worker()
+    assert not DBTaskResult.objects.filter(status="READY").exists()
+    failed = DBTaskResult.objects.get(status="FAILED")
+    assert failed.exception_class_path == "wethink.tasks.MailNotSent"
+    errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 1 and "after 1 attempt(s)" in errors[0].getMessage()
+
+
+def test_a_mailbox_refused_for_now_is_tried_again(client, smtp, settings):
+    settings.WETHINK_MAIL_RETRY_DELAYS = [60, 300]
+    smtp.sink = RefusingSink("450 4.2.1 Mailbox busy, try later")
+    smtp.start()
+    _reply_to_rea(client)
+    run_worker()
+    retry = DBTaskResult.objects.get(status="READY")
+    assert retry.args_kwargs["kwargs"]["attempt"] == 2
+    assert not DBTaskResult.objects.filter(status="FAILED").exists()

@@ -34,6 +34,7 @@ from functools import wraps
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.http import HttpResponseNotModified
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.crypto import salted_hmac
@@ -41,6 +42,9 @@ from django.utils.http import parse_etags
 from django.utils.text import compress_string
 
 SITE = "pv:site"
+# What editors are shown waiting for them (comments.attention): moved by every
+# comment write, with the chapter's version.
+FEEDBACK = "pv:feedback"
 ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 # Headers that belong to one response, not to the stored page.
 UNSTORED = {"content-length", "content-encoding", "set-cookie", "date"}
@@ -62,6 +66,11 @@ def _book_comments_key(book_slug: str) -> str:
     return f"pv:bc:{book_slug}"
 
 
+# Reputations (shown beside authors in threads) count an author's votes and
+# decisions in every book: one version for the site, moved by what changes them.
+REPUTATIONS = "pv:rep"
+
+
 def version_keys(scope: str, kwargs: dict) -> list[str]:
     """The version keys a page depends on, from its URL's `book` and `chapter`.
 
@@ -74,6 +83,8 @@ def version_keys(scope: str, kwargs: dict) -> list[str]:
         return [SITE, _book_key(book), _book_comments_key(book)]
     if scope == "chapter":
         return [SITE, _book_key(book), _chapter_key(book, kwargs["chapter"])]
+    if scope == "thread":
+        return [SITE, _book_key(book), _chapter_key(book, kwargs["chapter"]), REPUTATIONS]
     raise ValueError(f"Unknown page scope {scope!r}.")
 
 
@@ -117,7 +128,7 @@ def versions_bump(keys: list[str]) -> None:
 def chapter_changed(chapter) -> None:
     """What a chapter's pages show changed: its comments or their state."""
     book = chapter.book.slug
-    versions_bump([_chapter_key(book, chapter.slug), _book_comments_key(book)])
+    versions_bump([_chapter_key(book, chapter.slug), _book_comments_key(book), FEEDBACK])
 
 
 def chapters_changed(*, chapter_ids) -> None:
@@ -130,7 +141,8 @@ def chapters_changed(*, chapter_ids) -> None:
         key for slug, book in rows for key in (_chapter_key(book, slug), _book_comments_key(book))
     }
     if keys:
-        versions_bump(sorted(keys))
+        # These writes (votes, decisions, folds, moderation) may change reputations.
+        versions_bump([*sorted(keys), REPUTATIONS, FEEDBACK])
 
 
 def book_changed(book_slug: str) -> None:
@@ -176,6 +188,9 @@ def cached_page(scope: str):
                 return response
             keys = version_keys(scope, kwargs)
             versions = versions_read(keys)
+            unchanged = _revalidated(request, keys, versions)
+            if unchanged is not None:
+                return unchanged
             response = view(request, *args, **kwargs)
             if response.status_code == 200:
                 _public(response)
@@ -188,6 +203,30 @@ def cached_page(scope: str):
     return decorator
 
 
+def _revalidated(request, keys: list[str], versions: tuple[str, ...]):
+    """A 304 from the stored page, without running the view, when the reader's copy
+    is the stored one and its versions are current: what `PageCacheApp` answers,
+    for a request that reaches Django (a test client, a deployment without the
+    layer)."""
+    wanted = request.META.get("HTTP_IF_NONE_MATCH")
+    key = page_key(request.META) if wanted and not request.META.get("QUERY_STRING") else None
+    entry = cache.get(key) if key is not None else None
+    if (
+        entry is None
+        or entry["keys"] != keys
+        or entry["versions"] != versions
+        or not _matches(wanted, entry["etag"])
+    ):
+        return None
+    unchanged = HttpResponseNotModified()
+    kept = {"cache-control", "etag", "vary", "expires", "content-location"}
+    for name, value in entry["headers"]:
+        if name.lower() in kept:
+            unchanged[name] = value
+    unchanged["ETag"] = entry["etag"]
+    return unchanged
+
+
 def _etag(request, versions: tuple[str, ...]) -> str:
     # Keyed with the secret: an ETag cannot be guessed for a page never seen.
     page = f"{request.get_full_path()}|{'|'.join(versions)}"
@@ -195,9 +234,13 @@ def _etag(request, versions: tuple[str, ...]) -> str:
     return f'W/"{digest[:32]}"'
 
 
-def conditional_page(scope: str):
+def conditional_page(scope: str, *, horizon=None):
     """ETag from the page's versions for anonymous readers: a revalidation that
-    matches is a 304 before the view runs. Signed-in pages are private."""
+    matches is a 304 before the view runs. Signed-in pages are private.
+
+    `horizon(kwargs)`, when given, names what the clock alone changes on the page
+    (say, how many of a book's scheduled chapters have opened); it is part of the
+    ETag, so a copy made before a chapter opened is not revalidated after."""
 
     def decorator(view):
         @wraps(view)
@@ -206,7 +249,10 @@ def conditional_page(scope: str):
                 response = view(request, *args, **kwargs)
                 _private(response)
                 return response
-            etag = _etag(request, versions_read(version_keys(scope, kwargs)))
+            versions = versions_read(version_keys(scope, kwargs))
+            if horizon is not None:
+                versions = (*versions, str(horizon(kwargs)))
+            etag = _etag(request, versions)
             unchanged = get_conditional_response(request, etag=etag)
             if unchanged is not None:
                 _public(unchanged)
@@ -246,7 +292,10 @@ def page_key(environ) -> str | None:
     if not host:
         return None
     path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
-    return f"pg:{scheme}://{host.lower()}{path}"
+    # An htmx request is given a part of the page (a thread without the page
+    # around it): its own entry, as django-htmx tells the two apart.
+    part = "|hx" if environ.get("HTTP_HX_REQUEST") == "true" else ""
+    return f"pg:{scheme}://{host.lower()}{path}{part}"
 
 
 def _someones(environ) -> bool:
@@ -330,7 +379,10 @@ class PageCacheMiddleware:
         )
 
 
-STORED_PATH = re.compile(r"^/b/(?P<book>[-\w]+)/(?:(?P<chapter>[-\w]+)/(?:r\d+/)?)?$")
+STORED_PATH = re.compile(
+    r"^/b/(?P<book>[-\w]+)/(?:(?P<chapter>[-\w]+)/"
+    r"(?:r\d+/|history/|diff/\d+/\d+/|(?P<thread>p/[-\w]+/))?)?$"
+)
 
 
 def path_version_keys(path: str) -> list[str] | None:
@@ -341,6 +393,8 @@ def path_version_keys(path: str) -> list[str] | None:
         return None
     if found["chapter"] is None:
         return version_keys("book", found.groupdict())
+    if found["thread"] is not None:
+        return version_keys("thread", found.groupdict())
     return version_keys("chapter", found.groupdict())
 
 
@@ -388,8 +442,12 @@ def _matches(header: str, etag: str) -> bool:
 # --- What moves the versions ----------------------------------------------------
 
 
-def _comment_saved(sender, instance, **kwargs) -> None:
+def _comment_saved(sender, instance, created=False, **kwargs) -> None:
     chapter_changed(instance.chapter)
+    if not created:
+        # An edit, a removal or a decision saved on the row: reputations may move.
+        # A new comment has no votes and no decision yet, so it leaves them.
+        versions_bump([REPUTATIONS])
 
 
 def _chapter_saved(sender, instance, **kwargs) -> None:

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "chapters",
     "comments",
     "jobs",
+    "notices",
 ]
 
 MIDDLEWARE = [
@@ -75,7 +76,9 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's, with the signed-in user read from the shared cache (exactly: a
+    # per-person version moves after every change of the user).
+    "accounts.usercache.CachedAuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Inside the page cache's, so stored chapter pages keep their Link header.
     "comments.middleware.AnnotationServiceLinkMiddleware",
@@ -124,6 +127,10 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 # {{ csp_nonce }}, and the nonce the admin's own inline style needs.
                 "django.template.context_processors.csp",
+                # {{ header }}: what the page header shows the signed-in person.
+                "wethink.header.header",
+                # {{ attention }}: open feedback and comments to moderate, for editors.
+                "comments.attention.attention",
             ],
         },
     },
@@ -157,6 +164,10 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Sessions are read from the cache (one round trip) and written through to the
+# database, so a Redis outage or eviction signs no one out.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # Anonymous reading pages kept whole in the shared cache (wethink/pagecache.py):
 # how long a stored page may live at most (a write replaces it at once anyway),

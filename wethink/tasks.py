@@ -5,13 +5,16 @@ database when it runs and builds its message there (so a retry an hour later
 says what is true then: a deleted comment sends nothing). `mail_deliver` sends
 the message; when the mail server is down or refuses it, the same task is
 enqueued again with the next attempt number to run after a delay
-(`WETHINK_MAIL_RETRY_DELAYS`). When the delays run out, or when the backend
+(`WETHINK_MAIL_RETRY_DELAYS`). A permanent refusal (a 5xx reply: no such
+mailbox, a message refused for good) is not tried again: the answer would be the
+same. When the delays run out, or when the backend
 cannot defer (the immediate backend of `make run` and tests), the failure is
 logged as an error and raised, so the task is kept as failed with its
 traceback: a message is never dropped without a trace.
 """
 
 import logging
+import smtplib
 from datetime import timedelta
 
 from django.conf import settings
@@ -35,6 +38,17 @@ def mail_retry_delay(attempt: int) -> int | None:
     return delays[attempt - 1]
 
 
+def refused_for_good(error: OSError) -> bool:
+    """Whether the mail server refused for good (5xx), so that trying again would
+    get the same answer; a connection failure or a 4xx is worth another try."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _message in error.recipients.values()]
+        return bool(codes) and all(code >= 500 for code in codes)
+    if isinstance(error, smtplib.SMTPResponseException):
+        return error.smtp_code >= 500
+    return False
+
+
 def mail_deliver(
     *,
     message: EmailMessage | None,
@@ -50,7 +64,7 @@ def mail_deliver(
     try:
         message.send()
     except OSError as error:  # smtplib.SMTPException is an OSError too
-        delay = mail_retry_delay(attempt)
+        delay = None if refused_for_good(error) else mail_retry_delay(attempt)
         if delay is not None and task.get_backend().supports_defer:
             task.using(run_after=timezone.now() + timedelta(seconds=delay)).enqueue(
                 **retry_kwargs, attempt=attempt + 1

@@ -8,6 +8,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("", include("notices.urls")),
     path("", include("comments.urls")),
     path("", include("chapters.urls")),
 ]

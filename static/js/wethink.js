@@ -122,28 +122,103 @@
     return null;
   }
 
-  // Highlight every quoted passage of every open thread (CSS Custom Highlight API).
+  function canHighlight() {
+    return !!(window.CSS && CSS.highlights && typeof Highlight !== "undefined");
+  }
+
+  function quoteRange(pid, exact, prefix) {
+    var block = pid && bodyOf(blockOf(pid));
+    if (!block) return null;
+    var index = textIndex(block);
+    var haystack = normalise(index.text);
+    var quote = normalise(exact);
+    prefix = normalise(prefix || "");
+    var at = prefix ? haystack.indexOf(prefix + quote) : -1;
+    at = at >= 0 ? at + prefix.length : haystack.indexOf(quote);
+    // Offsets in the normalised text match the raw text when the block has no
+    // runs of whitespace, which rendered paragraphs do not.
+    if (at < 0 || haystack.length !== index.text.length) return null;
+    return rangeFor(index, at, at + quote.length);
+  }
+
+  // Highlight every quoted passage of every open thread (CSS Custom Highlight API),
+  // and every passage of the chapter while the reader keeps highlights on.
   function highlightQuotes() {
-    if (!window.CSS || !CSS.highlights || typeof Highlight === "undefined") return;
+    if (!canHighlight()) return;
     var ranges = [];
     document.querySelectorAll(".thread [data-quote]").forEach(function (item) {
       var thread = item.closest(".thread");
-      var pid = thread && thread.getAttribute("data-thread");
-      var block = pid && bodyOf(blockOf(pid));
-      if (!block) return;
-      var index = textIndex(block);
-      var haystack = normalise(index.text);
-      var quote = normalise(item.getAttribute("data-quote"));
-      var prefix = normalise(item.getAttribute("data-prefix") || "");
-      var at = prefix ? haystack.indexOf(prefix + quote) : -1;
-      at = at >= 0 ? at + prefix.length : haystack.indexOf(quote);
-      // Offsets in the normalised text match the raw text when the block has no
-      // runs of whitespace, which rendered paragraphs do not.
-      if (at < 0 || haystack.length !== index.text.length) return;
-      var range = rangeFor(index, at, at + quote.length);
+      var range = quoteRange(
+        thread && thread.getAttribute("data-thread"),
+        item.getAttribute("data-quote"),
+        item.getAttribute("data-prefix")
+      );
       if (range) ranges.push(range);
     });
+    if (allPassages) {
+      allPassages.forEach(function (passage) {
+        var range = quoteRange(passage.pid, passage.exact, passage.prefix);
+        if (range) ranges.push(range);
+      });
+    }
     CSS.highlights.set(HIGHLIGHT, new Highlight(...ranges));
+  }
+
+  // --- Highlights shown all the time (remembered in localStorage) -----------
+
+  var HIGHLIGHTS_KEY = "wethink:highlights";
+  var allPassages = null; // the chapter's quoted passages while the switch is on
+
+  function highlightsWanted() {
+    try {
+      return window.localStorage.getItem(HIGHLIGHTS_KEY) === "on";
+    } catch (error) {
+      return false;
+    }
+  }
+
+  function highlightsRemember(on) {
+    try {
+      if (on) window.localStorage.setItem(HIGHLIGHTS_KEY, "on");
+      else window.localStorage.removeItem(HIGHLIGHTS_KEY);
+    } catch (error) {
+      // Storage refused (private mode): the switch still works for this page.
+    }
+  }
+
+  function highlightsSet(article, toggle, on) {
+    toggle.setAttribute("aria-pressed", on ? "true" : "false");
+    if (!on) {
+      allPassages = null;
+      highlightQuotes();
+      return;
+    }
+    fetch(article.getAttribute("data-passages"), { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : { passages: [] }; })
+      .then(function (data) {
+        if (toggle.getAttribute("aria-pressed") !== "true") return;
+        allPassages = data.passages || [];
+        highlightQuotes();
+      })
+      .catch(function () { allPassages = null; });
+  }
+
+  function highlightsSwitch() {
+    var article = document.querySelector(".chapter--blocks[data-passages]");
+    if (!article || !canHighlight()) return;
+    var toggle = document.createElement("button");
+    toggle.type = "button";
+    toggle.className = "chip highlight-toggle";
+    toggle.textContent = "Highlight commented passages";
+    toggle.addEventListener("click", function () {
+      var on = toggle.getAttribute("aria-pressed") !== "true";
+      highlightsRemember(on);
+      highlightsSet(article, toggle, on);
+    });
+    var meta = document.querySelector(".chapter-meta");
+    if (meta) meta.appendChild(toggle);
+    else article.parentElement.insertBefore(toggle, article);
+    highlightsSet(article, toggle, highlightsWanted());
   }
 
   function focusThread(slot) {
@@ -155,6 +230,12 @@
 
   var pending = null; // {pid, exact, prefix} waiting for its thread to load
   var offer = null;
+  var used = ""; // the selection whose offer was taken: not offered again
+  var mouseDown = false;
+
+  function selectionKey(found) {
+    return found.pid + "\u0000" + found.prefix + "\u0000" + found.exact;
+  }
 
   // Where a point of a range falls in an element's textContent.
   // Counted over the block's own text only (textIndex), not its number or control.
@@ -234,6 +315,7 @@
       offer.addEventListener("mousedown", function (event) { event.preventDefault(); });
       offer.addEventListener("click", function () {
         var current = offer.found;
+        used = selectionKey(current);
         hideOffer();
         openWithQuote(current);
       });
@@ -247,8 +329,29 @@
     offer.style.left = left + "px";
   }
 
+  // A reader who is not logged in keeps the passage through "Log in to comment":
+  // it rides in the address the login returns to (?quote=), which fills the form.
+  function carryQuote(slot, found) {
+    slot.querySelectorAll(".thread__login a").forEach(function (link) {
+      var url = new URL(link.href, window.location.href);
+      var next = new URL(url.searchParams.get("next") || window.location.pathname, window.location.href);
+      next.searchParams.set("quote", found.exact);
+      if (found.prefix) next.searchParams.set("quote_prefix", found.prefix);
+      url.searchParams.set("next", next.pathname + next.search);
+      link.href = url.pathname + url.search;
+    });
+    var login = slot.querySelector(".thread__login");
+    if (login && !login.querySelector(".thread__kept")) {
+      var kept = document.createElement("span");
+      kept.className = "thread__kept help";
+      kept.textContent = " The passage you chose will be in the form when you come back.";
+      login.appendChild(kept);
+    }
+  }
+
   function fillQuote(slot) {
     if (!pending) return;
+    if (!slot.querySelector("form.comment-form")) carryQuote(slot, pending);
     var quote = slot.querySelector('input[name="quote"]');
     var prefix = slot.querySelector('input[name="quote_prefix"]');
     if (quote) {
@@ -275,13 +378,75 @@
     htmx.ajax("GET", control.getAttribute("hx-get") || control.href, { target: slot, swap: "innerHTML" });
   }
 
-  function onSelectionEnd() {
-    window.setTimeout(function () {
+  var selectionTimer = 0;
+  function onSelectionEnd(delay) {
+    window.clearTimeout(selectionTimer);
+    selectionTimer = window.setTimeout(function () {
       var found = selectionInBlock();
-      if (found && controlOf(found.pid)) showOffer(found);
+      if (!found) used = "";
+      if (found && controlOf(found.pid) && selectionKey(found) !== used) showOffer(found);
       else hideOffer();
-    }, 10);
+    }, typeof delay === "number" ? delay : 10);
   }
+
+  // --- Characters left in a text area ---------------------------------------
+  // Text areas carry their limit in data-maxlength, not maxlength, which would cut
+  // a long paste without a word. Near the limit a counter shows; over it the form
+  // says so and is not sent (the server refuses it too).
+
+  function counterFor(area) {
+    var id = area.id ? area.id + "-count" : "";
+    var counter = id && document.getElementById(id);
+    if (!counter) {
+      counter = document.createElement("span");
+      counter.className = "char-count help";
+      counter.setAttribute("aria-live", "polite");
+      if (id) counter.id = id;
+      area.insertAdjacentElement("afterend", counter);
+    }
+    return counter;
+  }
+
+  function countChars(area) {
+    var limit = parseInt(area.getAttribute("data-maxlength"), 10);
+    if (!limit) return true;
+    // The server counts a line break as one character, as the form sends it.
+    var length = area.value.replace(/\r\n/g, "\n").trim().length;
+    var over = length > limit;
+    var near = length >= limit * 0.9;
+    var counter = area.nextElementSibling && area.nextElementSibling.classList.contains("char-count")
+      ? area.nextElementSibling
+      : (near ? counterFor(area) : null);
+    if (counter) {
+      counter.hidden = !near;
+      counter.classList.toggle("is-over", over);
+      counter.textContent = over
+        ? (length - limit).toLocaleString() + " characters over the limit of " + limit.toLocaleString() + ": shorten the text to post it."
+        : length.toLocaleString() + " of " + limit.toLocaleString() + " characters";
+    }
+    if (over) area.setAttribute("aria-invalid", "true");
+    else area.removeAttribute("aria-invalid");
+    return !over;
+  }
+
+  document.addEventListener("input", function (event) {
+    if (event.target.matches && event.target.matches("textarea[data-maxlength]")) countChars(event.target);
+  });
+
+  // In the capture phase, before htmx sends the form.
+  document.addEventListener("submit", function (event) {
+    var areas = event.target.querySelectorAll("textarea[data-maxlength]");
+    for (var i = 0; i < areas.length; i++) {
+      if (!countChars(areas[i])) {
+        event.preventDefault();
+        event.stopPropagation();
+        var counter = areas[i].nextElementSibling;
+        if (counter) counter.setAttribute("role", "alert");
+        areas[i].focus();
+        return;
+      }
+    }
+  }, true);
 
   // A thread carries its comment count; the block's control shows it.
   function updateControl(thread) {
@@ -354,7 +519,18 @@
     highlightQuotes();
   });
 
-  document.addEventListener("mouseup", onSelectionEnd);
+  document.addEventListener("mousedown", function (event) {
+    if (event.button === 0 && !(offer && event.target === offer)) mouseDown = true;
+  });
+  document.addEventListener("mouseup", function () {
+    mouseDown = false;
+    onSelectionEnd();
+  });
+  // A long press on a phone selects without a mouseup: follow the selection
+  // itself, once it has settled, and not while a mouse is still dragging.
+  document.addEventListener("selectionchange", function () {
+    if (!mouseDown) onSelectionEnd(250);
+  });
   document.addEventListener("keyup", function (event) {
     if (event.shiftKey || event.key === "Shift") onSelectionEnd();
   });
@@ -365,6 +541,9 @@
       ? event.detail.elt
       : event.detail.elt.querySelector && event.detail.elt.querySelector(".thread");
     if (thread) updateControl(thread);
+    if (event.detail.elt.querySelectorAll) {
+      event.detail.elt.querySelectorAll("textarea[data-maxlength]").forEach(countChars);
+    }
   });
 
   // Lean blocks get their number as a link to themselves (a permalink); without
@@ -393,10 +572,48 @@
     });
   }
 
+  // Since your last visit: a signed-in reader's page (its body carries the CSRF
+  // header) posts the visit; the answer, a notice, goes above the text, and each
+  // paragraph changed since then gets its margin number marked, linking to the change.
+  function sinceLastVisit() {
+    var article = document.querySelector(".chapter--blocks[data-visit]");
+    var headers = document.body.getAttribute("hx-headers");
+    if (!article || !headers || !window.fetch) return;
+    var token;
+    try { token = JSON.parse(headers)["X-CSRFToken"]; } catch (e) { return; }
+    fetch(article.getAttribute("data-visit"), {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": token, Accept: "text/html" },
+    }).then(function (response) {
+      return response.ok ? response.text() : "";
+    }).then(function (html) {
+      if (!html.trim()) return;
+      var holder = document.createElement("div");
+      holder.innerHTML = html;
+      var notice = holder.querySelector(".since");
+      if (!notice) return;
+      article.parentNode.insertBefore(notice, article);
+      var diff = notice.getAttribute("data-since-diff");
+      var label = notice.getAttribute("data-since-label");
+      (notice.getAttribute("data-since-pids") || "").split(" ").forEach(function (pid) {
+        var block = pid && document.getElementById("p-" + pid);
+        if (!block || block.parentElement !== article) return;
+        block.classList.add("is-changed");
+        var number = block.querySelector(":scope > .block__n");
+        if (!number) return;
+        number.href = diff + "#p-" + pid;
+        number.setAttribute("aria-label", label.replace("%(n)s", number.textContent));
+      });
+    }).catch(function () {});
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     numberBlocks();
+    sinceLastVisit();
     openWide();
     configureHtmx();
+    highlightsSwitch();
     highlightQuotes();
   });
 })();

@@ -61,3 +61,16 @@ def screenshot(page, name: str) -> None:
     """Keep a picture of what a reader saw, for people reviewing the change."""
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+@pytest.fixture
+def demo(live_server):
+    """The demo book as `make run` loads it, with its readers' comments in every state."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from chapters.models import Book
+
+    call_command("load_demo", allow_demo_accounts=True, stdout=StringIO())
+    return Book.objects.get(slug="writing-in-the-open")

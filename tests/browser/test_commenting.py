@@ -99,8 +99,10 @@ def test_sign_up_comment_reply_vote_and_quote_a_passage(page, site):
     thread.get_by_label("Your comment").fill("A cliché.")
     thread.get_by_label("Suggested wording").fill("opens the argument")
     thread.get_by_role("button", name="Post comment").click()
-    expect(thread.locator(".comment__suggestion ins")).to_have_text(["opens", "argument"])
-    expect(thread.locator(".comment__suggestion del")).to_have_text(["sets", "scene"])
+    # The wording as it would read: one change, the phrase replaced and the phrase
+    # brought, each named for screen readers.
+    expect(thread.locator(".comment__suggestion ins")).to_have_text(["added: opens the argument"])
+    expect(thread.locator(".comment__suggestion del")).to_have_text(["removed: sets the scene"])
     comment = Comment.objects.get(quote_exact="sets the scene")
     assert comment.quote_prefix == "The opening paragraph "
     assert comment.suggestion == "opens the argument"

@@ -59,6 +59,11 @@ def test_accept_fold_and_credit(page, loop):
             "a [link](https://example.org/)", "two [links](https://example.org/)"
         )
     )
+    # Only the applied suggestion starts ticked; the note is folded in by hand.
+    note_box = page.locator(f"#fold-{note.pk}")
+    expect(page.locator(f"#fold-{suggestion.pk}")).to_be_checked()
+    expect(note_box).not_to_be_checked()
+    note_box.check()
     expect(page.get_by_label("Revision message")).to_have_value(re.compile("margo"))
     screenshot(page, "fold-wide")
     page.get_by_role("button", name="Save revision").click()

@@ -44,7 +44,9 @@ def test_revalidation_of_an_unchanged_page_is_a_304(client, pages, name):
 @pytest.mark.parametrize("name", ["history", "diff", "chapter feed", "book feed"])
 def test_a_304_from_the_versions_costs_no_query(client, pages, name, django_assert_num_queries):
     etag = client.get(pages[name])["ETag"]
-    with django_assert_num_queries(0):
+    # The book's feed also counts the scheduled chapters opened by now (one COUNT):
+    # the clock alone changes which chapters' comments it lists.
+    with django_assert_num_queries(1 if name == "book feed" else 0):
         assert client.get(pages[name], HTTP_IF_NONE_MATCH=etag).status_code == 304
 
 
@@ -53,8 +55,9 @@ def test_a_comment_changes_the_etag(client, pages, chapter, reader, after_commit
     etag = client.get(pages[name])["ETag"]
     with after_commit():
         comment_make(chapter=chapter, author=reader, body="New.")
-    if name in {"history", "contents"}:
-        # Neither shows comments to an anonymous reader.
+    if name in {"history", "diff", "contents"}:
+        # None shows an open comment to an anonymous reader (the diff lists only the
+        # comments folded into a change), and their ETags are the page's own hash.
         return
     again = client.get(pages[name], HTTP_IF_NONE_MATCH=etag)
     assert again.status_code == 200

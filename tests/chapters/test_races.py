@@ -267,7 +267,10 @@ def test_the_history_page_sends_the_revision_it_shows(scene, client):
     chapter, one, _two, _staff = scene
     client.force_login(one)
     page = client.get(reverse("chapters:chapter_history", args=[chapter.book.slug, chapter.slug]))
-    assert 'name="base" value="2"' in page.text
+    # Restore is a link to a confirmation carrying the base, and that page's form sends it.
+    assert "/restore/1/?base=2" in page.text
+    confirm = client.get(restore_url(chapter, 1), {"base": "2"})
+    assert 'name="base" value="2"' in confirm.text
 
 
 @pytest.mark.parametrize("base", ["x", "0", "²"])

@@ -145,8 +145,14 @@ def test_restore_is_for_editors_only(client, revised, reader, editor, staff):
     assert client.post(restore).status_code == 403
     revised.refresh_from_db()
     assert revised.revision == 2
+    client.force_login(reader)
+    assert client.get(restore).status_code == 403
     client.force_login(editor)
-    assert client.get(restore).status_code == 405
+    confirm = client.get(restore)
+    assert confirm.status_code == 200
+    assert "Restore revision 1?" in confirm.text
+    revised.refresh_from_db()
+    assert revised.revision == 2
     response = client.post(restore, follow=True)
     assert response.status_code == 200
     assert "Revision 1 is now the current text, as revision 3." in response.text

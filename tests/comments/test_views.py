@@ -68,7 +68,10 @@ def test_htmx_posts_get_the_thread_partial_back(client, chapter, reader):
     assert "<html" not in response.text
     assert 'class="thread"' in response.text
     assert "Through htmx" in response.text
-    assert "<del>opening</del><ins>first</ins> paragraph" in response.text
+    assert (
+        '<del><span class="visually-hidden">removed: </span>opening</del> '
+        '<ins><span class="visually-hidden">added: </span>first</ins> paragraph'
+    ) in response.text
 
 
 def test_htmx_gets_the_thread_partial(client, chapter):

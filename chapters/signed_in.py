@@ -1,0 +1,184 @@
+"""The current chapter page for a signed-in reader: a body shared by everyone who
+sees the same, inside a frame made for the person.
+
+What the page shows between its header and footer (the blocks with their counts,
+the comments on removed text, the closing notice, the neighbours, the editors'
+links) depends on who looks only through two things: whether they edit the book
+(editors and staff see every comment and the editors' links), and whether they
+wrote comments on the chapter that others do not see (pending, hidden, spam).
+So the body is kept in the shared cache for two audiences, "readers" (made as an
+anonymous reader sees it) and "editors" (made for the person asking, who edits the
+book), under the chapter's page versions (`wethink.pagecache.version_keys`), which
+every write that changes the page replaces after commit: a stale body is never
+served. A body that shows a closing date or depends on a scheduled opening is kept
+no longer than that time.
+
+A reader with comments only they see gets the page made for them, as before. That
+is asked once per reader and chapter version (one query, kept under the same
+versions).
+
+Per request, only the frame is rendered (`chapters/chapter_detail.html` with `frame`: the header
+with the person's name, the CSRF token, messages), and for gzip only the frame is
+compressed: the body's compressed blocks are kept with it (`wethink.compression`).
+"""
+
+import hashlib
+import re
+from collections.abc import Callable
+from functools import cache as cache_once
+from pathlib import Path
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+
+from accounts.usercache import prefetched
+from comments.selectors import has_unlisted_comments
+from wethink.compression import deflated, gzip_around
+from wethink.header import edits_book
+from wethink.pagecache import ACCEPTS_GZIP, MESSAGES_COOKIE, version_keys, versions_read
+
+# Part of the keys: a change of what a body holds makes every body be made again.
+MARKUP = 1
+# Where the parts go in the rendered frame: NUL never reaches a page's text.
+SLOT = mark_safe("\x00body\x00")
+TITLE = mark_safe("\x00title\x00")
+HEAD = mark_safe("\x00head\x00")
+CSRF = mark_safe("\x00csrf\x00")
+FILLED = re.compile("\x00(?:title|head|csrf)\x00")
+
+
+@cache_once
+def _markup() -> str:
+    """The templates and static files this process renders with: bodies made by a
+    process with other templates (before a deploy) are not read."""
+    digest = hashlib.sha256(str(MARKUP).encode())
+    folders = [Path(folder) for folder in settings.TEMPLATES[0]["DIRS"]]
+    folders += [Path(app.path) / "templates" for app in apps.get_app_configs()]
+    for folder in folders:
+        for path in sorted(folder.rglob("*.html")):
+            digest.update(str(path).encode() + path.read_bytes())
+    digest.update(str(getattr(staticfiles_storage, "manifest_hash", "")).encode())
+    return digest.hexdigest()[:12]
+
+
+def _frame_key(user_id: int, book: str, chapter: str) -> str:
+    return f"rf:{_markup()}:{get_language()}:{user_id}:{book}/{chapter}"
+
+
+def _body_key(audience: str, book: str, chapter: str) -> str:
+    return f"rb:{_markup()}:{get_language()}:{audience}:{book}/{chapter}"
+
+
+def _own_key(user_id: int, book: str, chapter: str) -> str:
+    return f"ro:{user_id}:{book}/{chapter}"
+
+
+def chapter_page(
+    request, *, book: str, chapter: str, build: Callable[..., dict]
+) -> HttpResponse | None:
+    """The chapter page for the signed-in `request.user`, or None when it must be
+    made for them alone. `build(user, book, chapter)` makes the body's parts
+    (`title`, `head`, `content`, `until`) as `user` sees them, or raises Http404."""
+    user = request.user
+    editor = edits_book(request, book)
+    keys = version_keys("chapter", {"book": book, "chapter": chapter})
+    body_key = _body_key("editors" if editor else "readers", book, chapter)
+    own_key = _own_key(user.pk, book, chapter)
+    wanted = [*keys, body_key] if editor else [*keys, body_key, own_key]
+    found = prefetched(request, wanted)
+    if found is None:
+        found = cache.get_many(wanted)
+    versions = tuple(found.get(key) for key in keys)
+    if None in versions:
+        versions = versions_read(keys)
+    if not editor:
+        own = found.get(own_key)
+        if own is None or own[0] != versions:
+            own = (versions, has_unlisted_comments(user=user, book=book, chapter=chapter))
+            cache.set(own_key, own, timeout=settings.WETHINK_PAGE_CACHE_SECONDS)
+        if own[1]:
+            return None
+    body = found.get(body_key)
+    now = timezone.now()
+    if body is None or body["versions"] != versions or (body["until"] and body["until"] <= now):
+        body = _body_make(build(user if editor else AnonymousUser(), book, chapter), versions)
+        timeout = settings.WETHINK_PAGE_CACHE_SECONDS
+        if body["until"] is not None:
+            timeout = min(timeout, int((body["until"] - now).total_seconds()))
+        if timeout > 0:
+            cache.set(body_key, body, timeout=timeout)
+    return _framed(request, body, book, chapter)
+
+
+def prefetch_keys(request, user_id: int, kwargs: dict) -> list[str]:
+    """The keys `chapter_page` reads for a reader (an editor's body is read apart),
+    read with the user (`accounts.usercache`)."""
+    book, chapter = kwargs["book"], kwargs["chapter"]
+    return [
+        *version_keys("chapter", kwargs),
+        _body_key("readers", book, chapter),
+        _own_key(user_id, book, chapter),
+        _frame_key(user_id, book, chapter),
+    ]
+
+
+def _body_make(parts: dict, versions: tuple) -> dict:
+    content = parts["content"].encode()
+    return {
+        **parts,
+        "versions": versions,
+        "content": content,
+        "deflated": deflated(content),
+    }
+
+
+def _frame(request, book: str, chapter: str) -> tuple[str, str]:
+    """The page around the body, with slots for the title, the head's links and the
+    CSRF token: kept per person and chapter under the person's version (their name,
+    header facts and watch state), unless something in it was made for this request
+    alone (messages, a query string, a CSP nonce)."""
+    user = request.user
+    version = getattr(request, "_person_version", None)
+    keep = (
+        version is not None
+        and not request.META.get("QUERY_STRING")
+        and MESSAGES_COOKIE not in request.COOKIES
+        and "_messages" not in request.session
+    )
+    key = _frame_key(user.pk, book, chapter)
+    if keep:
+        found = prefetched(request, [key])
+        kept = found.get(key) if found is not None else cache.get(key)
+        if kept is not None and kept[0] == version:
+            return kept[1], kept[2]
+    context = {"frame": {"title": TITLE, "head": HEAD, "content": SLOT}, "csrf_token": CSRF}
+    before, after = render_to_string("chapters/chapter_detail.html", context, request).split(SLOT)
+    if keep and not getattr(request, "_csp_nonce", None):
+        cache.set(key, (version, before, after), timeout=settings.WETHINK_PAGE_CACHE_SECONDS)
+    return before, after
+
+
+def _framed(request, body: dict, book: str, chapter: str) -> HttpResponse:
+    before, after = _frame(request, book, chapter)
+    fill = {TITLE: body["title"], HEAD: body["head"], CSRF: get_token(request)}
+    before, after = (
+        FILLED.sub(lambda slot: fill[slot[0]], part).encode() for part in (before, after)
+    )
+    response = HttpResponse()
+    patch_vary_headers(response, ["Accept-Encoding"])
+    if ACCEPTS_GZIP.search(request.headers.get("accept-encoding", "")):
+        response.content = gzip_around(before, body["content"], body["deflated"], after)
+        response["Content-Encoding"] = "gzip"
+    else:
+        response.content = before + body["content"] + after
+    return response

@@ -1,0 +1,54 @@
+"""A gzip body whose large middle part was compressed once, ahead of time.
+
+A signed-in reader's chapter page is a small frame made for each request (the
+header with their name and CSRF token) around a large body that is the same for
+many readers. The body is kept as raw deflate blocks that stand alone (`deflated`:
+started from an empty window, ended by a full flush on a byte boundary, no final
+block), so a response compresses only the frame and joins the parts into one gzip
+member (RFC 1952): header, deflate blocks of the frame's start, the body's kept
+blocks, the frame's end with the final block, then the CRC-32 and length of the
+whole text.
+
+Against BREACH: the body's blocks are compressed apart from the frame, so nothing
+in the body (which holds text readers wrote) shares a window with the CSRF token;
+the token is masked afresh for every response as Django does; and the gzip header
+gets a random length of padding, as Django's `compress_string` gives it.
+"""
+
+import secrets
+import struct
+import zlib
+
+LEVEL = 6
+RANDOM_BYTES = 100
+
+
+def deflated(data: bytes) -> bytes:
+    """`data` as raw deflate blocks that can be placed after other blocks."""
+    compressor = zlib.compressobj(LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)
+    return compressor.compress(data) + compressor.flush(zlib.Z_FULL_FLUSH)
+
+
+def gzip_around(before: bytes, middle: bytes, middle_deflated: bytes, after: bytes) -> bytes:
+    """One gzip member holding `before + middle + after`, with `middle` given as
+    `deflated(middle)` (kept) and only `before` and `after` compressed here."""
+    start = zlib.compressobj(LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)
+    end = zlib.compressobj(LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)
+    crc = zlib.crc32(after, zlib.crc32(middle, zlib.crc32(before)))
+    size = len(before) + len(middle) + len(after)
+    # ID1 ID2, deflate, FNAME set, no time, no extra flags, unknown OS; then the
+    # random-length name that pads the header.
+    header = b"\x1f\x8b\x08\x08\x00\x00\x00\x00\x00\xff"
+    name = b"a" * secrets.randbelow(RANDOM_BYTES) + b"\x00"
+    return b"".join(
+        (
+            header,
+            name,
+            start.compress(before),
+            start.flush(zlib.Z_FULL_FLUSH),
+            middle_deflated,
+            end.compress(after),
+            end.flush(zlib.Z_FINISH),
+            struct.pack("<II", crc & 0xFFFFFFFF, size & 0xFFFFFFFF),
+        )
+    )
