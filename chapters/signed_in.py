@@ -44,8 +44,14 @@ from django.utils.translation import get_language
 from accounts.usercache import prefetched
 from comments.selectors import has_unlisted_comments
 from wethink.compression import deflated, gzip_around
-from wethink.header import edits_book
-from wethink.pagecache import ACCEPTS_GZIP, MESSAGES_COOKIE, version_keys, versions_read
+from wethink.header import edits_book, header_facts
+from wethink.pagecache import (
+    ACCEPTS_GZIP,
+    FEEDBACK,
+    MESSAGES_COOKIE,
+    version_keys,
+    versions_read,
+)
 
 # Part of the keys: a change of what a body holds makes every body be made again.
 MARKUP = 1
@@ -129,6 +135,7 @@ def prefetch_keys(request, user_id: int, kwargs: dict) -> list[str]:
         _body_key("readers", book, chapter),
         _own_key(user_id, book, chapter),
         _frame_key(user_id, book, chapter),
+        FEEDBACK,
     ]
 
 
@@ -145,10 +152,11 @@ def _body_make(parts: dict, versions: tuple) -> dict:
 def _frame(request, book: str, chapter: str) -> tuple[str, str]:
     """The page around the body, with slots for the title, the head's links and the
     CSRF token: kept per person and chapter under the person's version (their name,
-    header facts and watch state), unless something in it was made for this request
-    alone (messages, a query string, a CSP nonce)."""
+    header facts and watch state) and, for editors, the feedback token, unless
+    something in it was made for this request alone (messages, a query string, a
+    CSP nonce)."""
     user = request.user
-    version = getattr(request, "_person_version", None)
+    version = _frame_version(request)
     keep = (
         version is not None
         and not request.META.get("QUERY_STRING")
@@ -166,6 +174,21 @@ def _frame(request, book: str, chapter: str) -> tuple[str, str]:
     if keep and not getattr(request, "_csp_nonce", None):
         cache.set(key, (version, before, after), timeout=settings.WETHINK_PAGE_CACHE_SECONDS)
     return before, after
+
+
+def _frame_version(request):
+    """What a kept frame must have been made at: the person's version, and for
+    people who edit a book also the feedback token, since their header counts open
+    feedback and comments to moderate (`comments.attention`). None: not kept."""
+    version = getattr(request, "_person_version", None)
+    user = request.user
+    if version is None or not (user.is_staff or header_facts(request).get("edited_books")):
+        return version
+    found = prefetched(request, [FEEDBACK])
+    token = found.get(FEEDBACK) if found is not None else cache.get(FEEDBACK)
+    if token is None:
+        (token,) = versions_read([FEEDBACK])
+    return (version, token)
 
 
 def _framed(request, body: dict, book: str, chapter: str) -> HttpResponse:

@@ -1,6 +1,7 @@
 """Whole pages for readers who are not signed in, kept in the shared cache.
 
-A reading page (a chapter, an old revision, a book's contents) that an anonymous
+A reading page (a chapter, an old revision, a book's contents, a chapter's history,
+a diff, a paragraph's thread) that an anonymous
 reader was given is stored with its final headers, under its address (scheme,
 host, path) and with the *versions* it was made from. A version is a random token
 in the shared cache, one for the whole site, one per book and one per chapter;
@@ -16,8 +17,10 @@ goes through Django. Pages are stored by `PageCacheMiddleware` on the way out of
 Django, and only when nothing in them belongs to one person: no signed-in user, no
 cookie set, no message shown, no CSRF token or CSP nonce used.
 
-History, diff and feed pages are not stored but answer conditional requests from
-their versions alone, before the view runs (`conditional_page`).
+Feeds, recent changes and a chapter's passages are not stored but answer
+conditional requests from their versions alone, before the view runs
+(`conditional_page`); a stored page answers them from its entry, without running
+the view.
 
 When Redis is unreachable, a version cannot be replaced; the process remembers it
 and replaces the site-wide version once Redis answers again, so pages stored

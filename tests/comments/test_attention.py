@@ -102,3 +102,19 @@ def test_becoming_an_editor_shows_the_count_at_once(client, chapter, reader, aft
     with after_commit():
         chapter.book.editors.add(newcomer)
     assert feedback_count(header_of(client)) == "1"
+
+
+def test_an_editors_chapter_page_shows_the_count_after_a_new_comment(
+    client, chapter, reader, editor, after_commit
+):
+    """The signed-in chapter page keeps its frame (the header) per person: for an
+    editor it is made again when the feedback changes."""
+    with after_commit():
+        comment_make(chapter=chapter, author=reader, body="One")
+    client.force_login(editor)
+    url = chapter.get_absolute_url()
+    assert feedback_count(header_of(client, url)) == "1"
+    assert feedback_count(header_of(client, url)) == "1"
+    with after_commit():
+        comment_make(chapter=chapter, author=reader, body="Two", position=4)
+    assert feedback_count(header_of(client, url)) == "2"

@@ -156,6 +156,11 @@ def test_a_reply_hidden_later_leaves_the_inbox_and_the_count(
 def test_mark_all_read_is_a_post_for_the_signed_in(client, post, committed, mine, other, reader):
     with committed():
         comment_reply(user=other, parent=mine, body="One.")
+    client.force_login(reader)
+    # One page: opening it marks it read, no button needed.
+    assert "Mark everything read" not in client.get(INBOX).content.decode()
+    InboxItem.objects.update(read_at=None)
+    client.logout()
     assert post(reverse("notices:inbox_read_all")).status_code == 302
     assert InboxItem.objects.filter(read_at__isnull=True).count() == 1  # anonymous: nothing
     client.force_login(other)
@@ -188,4 +193,7 @@ def test_the_inbox_pages_in_a_fixed_number_of_queries(client, settings, chapter,
     assert few <= 12
     page = client.get(INBOX + "?page=3").content.decode()
     assert 'aria-current="page">3<' in page
+    # Many pages: one button marks them all read.
+    assert f'action="{reverse("notices:inbox_read_all")}"' in page
+    assert "Mark everything read" in page
     assert client.get(INBOX + "?page=x").status_code == 400
