@@ -19,7 +19,9 @@ from comments import folding, selectors, services
 from comments.models import Comment
 from comments.queue import QueueFilters, feedback_queue
 from wethink.errors import error_response
+from wethink.pagecache import FEEDBACK, REPUTATIONS, SITE
 from wethink.params import BadParameter, int_list, int_param, int_value, next_param
+from wethink.personcache import kept_for_person
 
 
 def _back(request: HttpRequest, default: str) -> str:
@@ -27,6 +29,7 @@ def _back(request: HttpRequest, default: str) -> str:
 
 
 @login_required
+@kept_for_person(FEEDBACK, SITE, REPUTATIONS)
 def queue(request: HttpRequest) -> HttpResponse:
     try:
         filters = QueueFilters.from_query(request.GET)

@@ -150,8 +150,10 @@ def chapters_changed(*, chapter_ids) -> None:
 
 def book_changed(book_slug: str) -> None:
     """What every page of a book may show changed: a chapter's text, title, place or
-    settings (its neighbours' pages and the contents show them), or the book's own."""
-    versions_bump([_book_key(book_slug)])
+    settings (its neighbours' pages and the contents show them), or the book's own.
+    The feedback queue shows where comments stand against the text and under which
+    chapter titles, so its version moves too."""
+    versions_bump([_book_key(book_slug), FEEDBACK])
 
 
 def site_changed() -> None:

@@ -131,6 +131,8 @@ TEMPLATES = [
                 "wethink.header.header",
                 # {{ attention }}: open feedback and comments to moderate, for editors.
                 "comments.attention.attention",
+                # A slot for the CSRF token in pages kept per person (wethink.personcache).
+                "wethink.personcache.csrf_slot",
             ],
         },
     },

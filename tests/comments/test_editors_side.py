@@ -80,11 +80,14 @@ def test_state_tabs_show_words_and_filters_fold_away(client, chapter, reader, ed
     assert re.search(r"aria-current=\"page\">open <span", page)
 
 
-def test_the_cleared_queue_points_to_what_waits_to_be_folded(client, chapter, reader, editor):
+def test_the_cleared_queue_points_to_what_waits_to_be_folded(
+    client, chapter, reader, editor, django_capture_on_commit_callbacks
+):
     comments = [comment_make(chapter=chapter, author=reader, body=f"Note {i}") for i in range(2)]
     client.force_login(editor)
     assert "waiting to be folded" not in client.get(FEEDBACK).text
-    comments_decide(user=editor, comments=comments, decision="accepted")
+    with django_capture_on_commit_callbacks(execute=True):
+        comments_decide(user=editor, comments=comments, decision="accepted")
     page = client.get(FEEDBACK).text
     assert "No open feedback matches." in page
     assert "2 accepted comments are waiting to be folded into the text" in page

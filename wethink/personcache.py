@@ -1,0 +1,110 @@
+"""Pages made for one signed-in person, kept for them in the shared cache.
+
+`kept_for_person(*keys)` keeps a view's 200 answer to a GET per person, language
+and address, beside the versions it was made at: the person's version
+(`accounts.usercache`: their name, the books they edit, their header) and the
+page-cache versions in `keys` (`wethink.pagecache`), which the writes that change
+the page replace after they commit. A kept answer whose versions are no longer the
+current ones is never sent, so the person never sees a page older than a write
+that has returned.
+
+The CSRF token is the one thing in such a page made for each request: the page
+is rendered with a slot in its place (the `csrf_slot` context processor) and the
+slot is filled with a fresh token for every answer. A page that shows a message,
+uses a CSP nonce or sets a cookie is not kept. The feedback queue uses this
+(keys: the feedback, the site and reputations): an editor going through it pages,
+filters and comes back without the queue being counted and rendered again.
+"""
+
+import hashlib
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+
+from wethink.pagecache import MESSAGES_COOKIE, _private, versions_read
+
+# Where the token goes in a kept page: NUL never reaches a page's text.
+SLOT = "\x00csrf\x00"
+SLOT_SAFE = mark_safe("\x00csrf\x00")
+
+
+def csrf_slot(request) -> dict:
+    """Context processor: the token's slot in place of `csrf_token` while a page to
+    be kept is rendered (it runs after Django's own `csrf` processor)."""
+    if getattr(request, "_csrf_slot", False):
+        return {"csrf_token": SLOT_SAFE}
+    return {}
+
+
+def _keepable(request) -> bool:
+    return (
+        request.method == "GET"
+        and request.user.is_authenticated
+        and getattr(request, "_person_version", None) is not None
+        and MESSAGES_COOKIE not in request.COOKIES
+        and "_messages" not in request.session
+    )
+
+
+def _key(request, view) -> str:
+    address = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
+    name = f"{view.__module__}.{view.__qualname__}"
+    return f"kp:{name}:{get_language()}:{request.user.pk}:{address}"
+
+
+def _filled(request, content: bytes, content_type: str) -> HttpResponse:
+    response = HttpResponse(
+        content.replace(SLOT.encode(), get_token(request).encode()), content_type=content_type
+    )
+    _private(response)
+    return response
+
+
+def kept_for_person(*keys: str):
+    """Keep the view's answers per person (see the module docstring)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not _keepable(request):
+                return view(request, *args, **kwargs)
+            key = _key(request, view)
+            found = cache.get_many([key, *keys])
+            tokens = tuple(found.get(name) for name in keys)
+            if None in tokens:
+                tokens = versions_read(list(keys))
+            versions = (request._person_version, tokens)
+            kept = found.get(key)
+            if kept is not None and kept[0] == versions:
+                return _filled(request, kept[1], kept[2])
+            request._csrf_slot = True
+            try:
+                response = view(request, *args, **kwargs)
+            finally:
+                request._csrf_slot = False
+            if response.streaming:
+                return response
+            content = response.content
+            if (
+                response.status_code == 200
+                and not response.cookies
+                and not getattr(request, "_csp_nonce", None)
+                and "_messages" not in request.session
+            ):
+                cache.set(
+                    key,
+                    (versions, content, response["Content-Type"]),
+                    timeout=settings.WETHINK_PAGE_CACHE_SECONDS,
+                )
+            response.content = content.replace(SLOT.encode(), get_token(request).encode())
+            _private(response)
+            return response
+
+        return wrapped
+
+    return decorator
