@@ -10,10 +10,10 @@ from django.views.decorators.http import require_http_methods
 
 from chapters import reading, selectors, signed_in, visits
 from chapters.diffing import fold_unchanged, revisions_diff
+from chapters.periods import comments_closed_reason, comments_open_until
 from chapters.search import book_search
 from chapters.services import RevisionConflict, chapter_restore
 from comments import selectors as comment_selectors
-from comments.services import comments_closed_reason, comments_open_until
 from wethink.pagecache import cached_page
 from wethink.params import int_param
 

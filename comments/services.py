@@ -17,10 +17,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from chapters.models import Block, Book, Chapter, ChapterRevision
+from chapters.periods import comments_closed_reason
 from comments.models import MAX_BODY, MAX_DEPTH, Comment, CommentEdit, Flag, Vote
 from comments.notifications import notify_decision, notify_reply
 from notices.services import inbox_comment_changed, inbox_decisions, inbox_reply
@@ -179,34 +179,6 @@ def rate_limit_check(*, user: AbstractBaseUser) -> None:
             _("You have posted %(limit)s comments in the last minute; wait a moment.")
             % {"limit": limit}
         )
-
-
-def comments_closed_reason(chapter: Chapter) -> str | None:
-    """Why a chapter takes no new comments now, or None when it does. Closing is by
-    the book's status, the chapter's own setting, or a closing date (the chapter's,
-    else the book's). Existing comments stay visible either way."""
-    book = chapter.book
-    now = timezone.now()
-    if book.status != Book.Status.OPEN:
-        return _("This book is closed for comments. The comments made while it was open stay.")
-    if chapter.comment_period == Chapter.CommentPeriod.CLOSED:
-        return _("Comments on this chapter are closed. The comments made before stay.")
-    closes = chapter.comments_close_at
-    if closes is None and chapter.comment_period == Chapter.CommentPeriod.BOOK:
-        closes = book.comments_close_at
-    if closes is not None and closes <= now:
-        return _("Comments closed on %(date)s. The comments made before stay.") % {
-            "date": date_format(timezone.localtime(closes), "j F Y")
-        }
-    return None
-
-
-def comments_open_until(chapter: Chapter):
-    """The date comments close, when one is set and still ahead."""
-    closes = chapter.comments_close_at
-    if closes is None and chapter.comment_period == Chapter.CommentPeriod.BOOK:
-        closes = chapter.book.comments_close_at
-    return closes if closes is not None and closes > timezone.now() else None
 
 
 def _first_moderation(*, book: Book, user: AbstractBaseUser) -> str:

@@ -8,6 +8,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from chapters import periods
 from chapters import selectors as chapter_selectors
 from chapters.models import Block, Chapter, ChapterRevision
 from comments import selectors, services
@@ -90,8 +91,8 @@ def render_thread(
         "error": error,
         "is_editor": chapter.book.is_editor(request.user),
         "editor_ids": selectors.book_editor_ids(book=chapter.book),
-        "closed_reason": services.comments_closed_reason(chapter),
-        "open_until": services.comments_open_until(chapter),
+        "closed_reason": periods.comments_closed_reason(chapter),
+        "open_until": periods.comments_open_until(chapter),
         "thread_url": thread_url(chapter, pid),
     }
     template = f"{THREAD_TEMPLATE}#thread" if request.htmx else THREAD_TEMPLATE

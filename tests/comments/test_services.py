@@ -306,7 +306,7 @@ def test_comment_periods_close_chapters_and_books(chapter, reader):
     from django.utils import timezone
 
     from chapters.models import Chapter
-    from comments.services import comments_closed_reason, comments_open_until
+    from chapters.periods import comments_closed_reason, comments_open_until
 
     assert comments_closed_reason(chapter) is None
     soon = timezone.now() + timedelta(days=3)
