@@ -54,8 +54,10 @@ def signup(request: HttpRequest) -> HttpResponse:
     )
 
 
-def profile(request: HttpRequest, username: str) -> HttpResponse:
-    person = get_object_or_404(get_user_model(), username=username, is_active=True)
+def _profile_context(request: HttpRequest, person, *, form: ProfileForm | None = None) -> dict:
+    """What the profile page shows: the person's comments as the viewer may see them
+    and their reputation; to the person themselves also their settings form, API
+    token and watches."""
     is_owner = request.user.is_authenticated and request.user.pk == person.pk
     context = {
         "person": person,
@@ -64,10 +66,15 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
         "reputation": reputations(user_ids=[person.pk]).get(person.pk, 0),
     }
     if is_owner:
-        context["form"] = ProfileForm(instance=services.profile_get(person))
+        context["form"] = form or ProfileForm(instance=services.profile_get(person))
         context["token"] = ApiToken.objects.filter(user=person).first()
         context["watches"] = watches_of(user=person)
-    return render(request, "accounts/profile.html", context)
+    return context
+
+
+def profile(request: HttpRequest, username: str) -> HttpResponse:
+    person = get_object_or_404(get_user_model(), username=username, is_active=True)
+    return render(request, "accounts/profile.html", _profile_context(request, person))
 
 
 @login_required
@@ -90,21 +97,8 @@ def settings_update(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Your settings are saved."))
             return redirect("accounts:my_profile")
-    person = request.user
-    return render(
-        request,
-        "accounts/profile.html",
-        {
-            "person": person,
-            "is_owner": True,
-            "form": form,
-            "token": ApiToken.objects.filter(user=person).first(),
-            "watches": watches_of(user=person),
-            "mine": comments_by_author(viewer=person, author=person),
-            "reputation": reputations(user_ids=[person.pk]).get(person.pk, 0),
-        },
-        status=400,
-    )
+    context = _profile_context(request, request.user, form=form)
+    return render(request, "accounts/profile.html", context, status=400)
 
 
 @login_required
@@ -112,21 +106,8 @@ def settings_update(request: HttpRequest) -> HttpResponse:
 def token_create(request: HttpRequest) -> HttpResponse:
     """Show the new key on the page that answers the POST, once; it is never stored."""
     key = services.token_create(user=request.user)
-    person = request.user
-    return render(
-        request,
-        "accounts/profile.html",
-        {
-            "person": person,
-            "is_owner": True,
-            "form": ProfileForm(instance=services.profile_get(person)),
-            "token": ApiToken.objects.filter(user=person).first(),
-            "new_key": key,
-            "watches": watches_of(user=person),
-            "mine": comments_by_author(viewer=person, author=person),
-            "reputation": reputations(user_ids=[person.pk]).get(person.pk, 0),
-        },
-    )
+    context = {**_profile_context(request, request.user), "new_key": key}
+    return render(request, "accounts/profile.html", context)
 
 
 @login_required
