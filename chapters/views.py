@@ -14,6 +14,7 @@ from chapters.periods import comments_closed_reason, comments_open_until
 from chapters.search import book_search
 from chapters.services import RevisionConflict, chapter_restore
 from comments import selectors as comment_selectors
+from comments.models import WHOLE_CHAPTER
 from wethink.pagecache import cached_page
 from wethink.params import int_param
 
@@ -86,6 +87,12 @@ def _reading_context(user, chapter, revision) -> dict:
         "chapter": chapter,
         "revision": revision,
         "blocks": blocks,
+        # Comments on the chapter as a whole: their own thread, after the text.
+        "whole_pid": WHOLE_CHAPTER,
+        "whole_count": counts.blocks.get(WHOLE_CHAPTER, 0),
+        "whole_url": (thread if is_current else f"../{thread}")
+        + f"{WHOLE_CHAPTER}/"
+        + ("" if is_current else f"?r={revision.number}"),
         "description": reading.parts_summary(parts),
         # Most chapters have none: the list is read only when the count says so.
         "orphaned": comment_selectors.orphaned_comments(user=user, chapter=chapter)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from django.db.models import Q
 
 from chapters.models import Block, ChapterRevision
-from comments.models import Comment
+from comments.models import WHOLE_CHAPTER, Comment
 
 
 def comments_reanchor(*, revisions: Sequence[ChapterRevision]) -> int:
@@ -35,8 +35,11 @@ def comments_reanchor(*, revisions: Sequence[ChapterRevision]) -> int:
         for part, whole in revision.lineage.get("split_from", {}).items():
             split.setdefault(whole, []).append(part)
 
-    candidates = Comment.objects.filter(book_id=book_id).filter(
-        Q(chapter_id__in=chapter_ids) | Q(pid__in=list(where)) | Q(pid__in=list(merged))
+    # Comments on a chapter as a whole stay with their chapter whatever its text.
+    candidates = (
+        Comment.objects.filter(book_id=book_id)
+        .filter(Q(chapter_id__in=chapter_ids) | Q(pid__in=list(where)) | Q(pid__in=list(merged)))
+        .exclude(pid=WHOLE_CHAPTER)
     )
     changed = []
     for comment in candidates.only(

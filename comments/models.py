@@ -45,6 +45,12 @@ class CommentQuerySet(models.QuerySet):
         return self.annotate(voted=Exists(Vote.objects.filter(comment=OuterRef("pk"), user=user)))
 
 
+# The pid of comments on a chapter as a whole: no paragraph has it (paragraph ids
+# are six characters, `chapters.services.pid_new`), and the chapter page's section
+# for them carries `id="p-chapter"`, so `#p-<pid>` links land there too.
+WHOLE_CHAPTER = "chapter"
+
+
 class Comment(models.Model):
     class Moderation(models.TextChoices):
         VISIBLE = "visible", _("visible")
@@ -75,7 +81,12 @@ class Comment(models.Model):
         help_text=_("The revision it was written on."),
     )
     origin_pid = models.CharField(max_length=16)
-    block_text = models.TextField(help_text=_("The block's text when the comment was written."))
+    block_text = models.TextField(
+        blank=True,
+        help_text=_(
+            "The block's text when the comment was written (empty for the chapter as a whole)."
+        ),
+    )
     quote_exact = models.TextField(blank=True)
     quote_prefix = models.CharField(max_length=64, blank=True)
     quote_suffix = models.CharField(max_length=64, blank=True)
@@ -155,6 +166,10 @@ class Comment(models.Model):
             )
             + f"#c{self.pk}"
         )
+
+    @property
+    def on_whole_chapter(self) -> bool:
+        return self.pid == WHOLE_CHAPTER
 
     @property
     def is_deleted(self) -> bool:

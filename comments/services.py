@@ -21,7 +21,15 @@ from django.utils.translation import gettext as _
 
 from chapters.models import Block, Book, Chapter, ChapterRevision
 from chapters.periods import comments_closed_reason
-from comments.models import MAX_BODY, MAX_DEPTH, Comment, CommentEdit, Flag, Vote
+from comments.models import (
+    MAX_BODY,
+    MAX_DEPTH,
+    WHOLE_CHAPTER,
+    Comment,
+    CommentEdit,
+    Flag,
+    Vote,
+)
 from comments.notifications import notify_decision, notify_reply
 from notices.services import inbox_comment_changed, inbox_decisions, inbox_reply
 from wethink import pagecache
@@ -223,13 +231,22 @@ def comment_create(
     revision = revision or chapter.current_revision
     if revision is None or revision.chapter_id != chapter.pk:
         raise ValidationError(_("That revision is not part of this chapter."))
-    block = Block.objects.filter(revision=revision, pid=pid).only("text").first()
-    if block is None:
-        raise ValidationError(
-            _("Paragraph %(pid)s is not in revision %(n)s of this chapter.")
-            % {"pid": pid, "n": revision.number}
-        )
-    located = quote_locate(block_text=block.text, exact=quote, prefix=quote_prefix)
+    if pid == WHOLE_CHAPTER:
+        # A remark on the whole chapter has no paragraph to quote or reword.
+        if quote or suggestion:
+            raise ValidationError(
+                _("A comment on the chapter as a whole has no quote or suggested wording.")
+            )
+        block_text = ""
+    else:
+        block = Block.objects.filter(revision=revision, pid=pid).only("text").first()
+        if block is None:
+            raise ValidationError(
+                _("Paragraph %(pid)s is not in revision %(n)s of this chapter.")
+                % {"pid": pid, "n": revision.number}
+            )
+        block_text = block.text
+    located = quote_locate(block_text=block_text, exact=quote, prefix=quote_prefix)
     rate_limit_check(user=user)
     comment = Comment(
         book=book,
@@ -237,7 +254,7 @@ def comment_create(
         pid=pid,
         origin_pid=pid,
         revision=revision,
-        block_text=block.text,
+        block_text=block_text,
         quote_exact=located.exact,
         quote_prefix=located.prefix,
         quote_suffix=located.suffix,
@@ -257,7 +274,7 @@ def comment_create(
 def _anchor_state_now(comment: Comment) -> str:
     """A comment written on an old revision may already refer to changed or removed text."""
     chapter = comment.chapter
-    if comment.revision_id == chapter.current_revision_id:
+    if comment.revision_id == chapter.current_revision_id or comment.on_whole_chapter:
         return Comment.AnchorState.CURRENT
     now = Block.objects.filter(revision_id=chapter.current_revision_id, pid=comment.pid).first()
     if now is None:

@@ -1,3 +1,5 @@
+from types import SimpleNamespace
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,7 +15,7 @@ from chapters import selectors as chapter_selectors
 from chapters.models import Block, Chapter, ChapterRevision
 from comments import selectors, services
 from comments.forms import CommentForm, EditForm, FlagForm, ModerateForm, ReplyForm
-from comments.models import MAX_BODY, Comment
+from comments.models import MAX_BODY, WHOLE_CHAPTER, Comment
 from wethink.pagecache import cached_page, conditional_page
 from wethink.params import choice_param, int_param
 
@@ -42,6 +44,18 @@ def _thread_block(chapter: Chapter, pid: str, number: int | None) -> tuple[Block
     return block, block.revision_id == chapter.current_revision_id
 
 
+def _whole_chapter(chapter: Chapter, number: int | None) -> tuple[SimpleNamespace, bool]:
+    """What stands above the thread on a chapter as a whole: the chapter at the
+    requested revision (else the current one), in place of a block."""
+    revision = chapter.current_revision
+    if number is not None:
+        revision = ChapterRevision.objects.filter(chapter=chapter, number=number).first()
+    if revision is None:
+        raise Http404
+    whole = SimpleNamespace(pid=WHOLE_CHAPTER, position=None, revision=revision, whole=True)
+    return whole, revision.pk == chapter.current_revision_id
+
+
 def _revision_number(request: HttpRequest) -> int | None:
     return int_param(request.GET, "r", minimum=1)
 
@@ -50,7 +64,7 @@ def _form_initial(request: HttpRequest, block: Block) -> dict:
     """A passage chosen before logging in comes back in the address (?quote=)."""
     initial = {"revision": block.revision.number}
     quote = request.GET.get("quote", "")[:MAX_BODY]
-    if quote.strip():
+    if quote.strip() and block.pid != WHOLE_CHAPTER:
         initial["quote"] = quote
         initial["quote_prefix"] = request.GET.get("quote_prefix", "")[:64]
     return initial
@@ -68,7 +82,10 @@ def render_thread(
     number: int | None = None,
 ) -> HttpResponse:
     number = number or _revision_number(request)
-    block, in_current = _thread_block(chapter, pid, number)
+    if pid == WHOLE_CHAPTER:
+        block, in_current = _whole_chapter(chapter, number)
+    else:
+        block, in_current = _thread_block(chapter, pid, number)
     sort = request.GET.get("sort", "oldest")
     # A reply form sent back with an error stays open; a posted one closes.
     reply_to = (

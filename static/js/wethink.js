@@ -11,7 +11,7 @@
   // The chapter page's blocks are lean (chapters/reading.py): the block holds its
   // HTML and, last, its control, a plain link to the thread; the thread's slot is
   // made here when it first opens. The thread page keeps the full block markup.
-  var CONTROL = ".block__comments, .chapter--blocks > [data-pid] > a:not(.block__n)";
+  var CONTROL = ".block__comments, .chapter--blocks > [data-pid] > a:not(.block__n), .whole-chapter__control";
 
   // The element holding a block's own text: its body, or the lean block itself.
   function bodyOf(block) {
@@ -26,10 +26,11 @@
   function slotFor(control) {
     var id = control.getAttribute("aria-controls");
     if (!id) {
-      var block = control.parentElement;
+      // A block, or the section of comments on the chapter as a whole.
+      var block = control.closest("[data-pid], [data-thread-pid]") || control.parentElement;
       var slot = document.createElement("div");
       slot.className = "thread-slot";
-      slot.id = "thread-" + block.getAttribute("data-pid");
+      slot.id = "thread-" + (block.getAttribute("data-pid") || block.getAttribute("data-thread-pid"));
       block.appendChild(slot);
       control.setAttribute("aria-controls", slot.id);
       control.setAttribute("aria-expanded", "false");
@@ -456,6 +457,12 @@
     var count = parseInt(thread.getAttribute("data-count") || "0", 10);
     var n = thread.getAttribute("data-n");
     var name = "Comments on paragraph " + n + (count ? " (" + count + ")" : "");
+    if (control.classList.contains("whole-chapter__control")) {
+      control.textContent = count
+        ? count + (count === 1 ? " comment" : " comments") + " on the chapter as a whole"
+        : "Comment on the chapter as a whole";
+      return;
+    }
     if (control.classList.contains("block__comments")) {
       control.setAttribute("aria-label", name);
       control.classList.toggle("has-comments", count > 0);

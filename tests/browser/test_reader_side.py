@@ -255,3 +255,28 @@ def test_pages_touched_have_no_wcag_aa_violations(page, site, viewport):
     result = Axe().run(page, options=WCAG_AA)
     assert result.violations_count == 0, result.generate_report()
     screenshot(page, f"flag-{name}")
+
+
+@pytest.mark.parametrize("viewport", [PHONE, WIDE], ids=["phone", "wide"])
+def test_comments_on_the_chapter_as_a_whole(page, site, viewport):
+    base, chapter = site
+    name = "phone" if viewport == PHONE else "wide"
+    page.set_viewport_size(viewport)
+    log_in(page, base, "other", chapter.get_absolute_url())
+    page.get_by_role("link", name="Comments on paragraph 4").click()
+    expect(page.get_by_role("heading", name="Comments on paragraph 4")).to_be_visible()
+    whole = page.get_by_role("link", name="Comment on the chapter as a whole")
+    whole.click()
+    # One thread at a time, the new one focused.
+    thread = page.locator(".thread")
+    expect(thread).to_have_count(1)
+    heading = page.get_by_role("heading", name="Comments on the chapter as a whole")
+    expect(heading).to_be_focused()
+    expect(thread.get_by_label("Quote")).to_have_count(0)
+    thread.get_by_label("Your comment").fill("The chapter needs a closing summary.")
+    thread.get_by_role("button", name="Post comment").click()
+    expect(page.locator(".thread")).to_contain_text("The chapter needs a closing summary.")
+    expect(page.get_by_role("link", name="1 comment on the chapter as a whole")).to_be_visible()
+    result = Axe().run(page, options=WCAG_AA)
+    assert result.violations_count == 0, result.generate_report()
+    screenshot(page, f"whole-chapter-{name}")

@@ -10,9 +10,10 @@ from chapters.backup import book_backup
 from chapters.models import Block, Book, Chapter, ChapterRevision
 from chapters.services import chapter_restore, chapter_revise
 from comments.folding import fold_save
-from comments.models import Comment, CommentEdit, Flag, Vote
+from comments.models import WHOLE_CHAPTER, Comment, CommentEdit, Flag, Vote
 from comments.selectors import acknowledgements
 from comments.services import (
+    comment_create,
     comment_delete,
     comment_edit,
     comment_moderate,
@@ -57,6 +58,7 @@ def busy_book():
     comments_decide(user=editor, comments=[first], decision="accepted")
     declined = comment_make(chapter=one, author=readers[0], position=4, body="No thanks")
     comments_decide(user=editor, comments=[declined], decision="declined", reason="Not now")
+    comment_create(user=readers[2], chapter=one, pid=WHOLE_CHAPTER, body="On the whole chapter")
     text = CHAPTER_TEXT.replace("sets the scene", "opens up").replace(
         "> A quotation worth commenting on.\n\n", ""
     )

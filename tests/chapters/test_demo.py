@@ -7,7 +7,7 @@ from django.core.management.base import CommandError
 from django.db.models import F
 
 from chapters.models import Block, Book, Chapter
-from comments.models import Comment, CommentEdit, Flag, Vote
+from comments.models import WHOLE_CHAPTER, Comment, CommentEdit, Flag, Vote
 
 
 @pytest.mark.django_db
@@ -75,6 +75,8 @@ def test_load_demo_seeds_comments_in_every_state(demo):
     assert top.filter(edited_at__isnull=False).exists()
     assert top.filter(deleted_at__isnull=False).exists()
     assert Flag.objects.filter(comment__book=demo, resolved_at__isnull=True).exists()
+    whole = top.get(pid=WHOLE_CHAPTER)
+    assert whole.chapter.slug == "the-open-draft" and whole.replies.exists()
     # The incorporated comments were folded: their revision is the chapter's newest,
     # made by the editor with the fold's message.
     incorporated = top.filter(decision="incorporated").select_related("incorporated_in")

@@ -12,7 +12,7 @@ from chapters.models import Block, Book, Chapter
 from chapters.services import chapter_create, chapter_revise
 from comments import services as comment_services
 from comments.folding import current_block_texts, fold_save, suggestions_apply
-from comments.models import Comment
+from comments.models import WHOLE_CHAPTER, Comment
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 
@@ -183,18 +183,20 @@ def _comment_seed(item: dict, *, chapters: dict[str, Chapter], people: dict) -> 
     revision = chapter.current_revision
     if "revision" in item:
         revision = chapter.revisions.filter(number=item["revision"]).first()
-    block = (
-        Block.objects.filter(revision=revision, text__startswith=item["paragraph"]).first()
-        if revision is not None
-        else None
-    )
-    if block is None:
+    if revision is None:
         return None
+    if item["paragraph"] is None:  # on the chapter as a whole
+        pid = WHOLE_CHAPTER
+    else:
+        block = Block.objects.filter(revision=revision, text__startswith=item["paragraph"]).first()
+        if block is None:
+            return None
+        pid = block.pid
     author = people[item["author"]]
     comment = comment_services.comment_create(
         user=author,
         chapter=chapter,
-        pid=block.pid,
+        pid=pid,
         revision=revision,
         body=item["body"],
         quote=item.get("quote", ""),
