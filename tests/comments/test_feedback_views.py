@@ -249,9 +249,22 @@ def test_a_conflict_keeps_the_editors_text(client, chapter, editor):
     assert "Theirs." in chapter.text and "Mine" not in chapter.text
 
 
+def fold_in(editor, chapter, comments) -> None:
+    """A revision of `chapter` that folds `comments` in."""
+    from comments.folding import fold_save
+
+    fold_save(
+        user=editor,
+        chapter=chapter,
+        base=chapter.revision,
+        text=CHAPTER_TEXT + "\nEnd.\n",
+        message="fold",
+        folded=[c.pk for c in comments],
+    )
+
+
 def test_acknowledgements(client, chapter, reader, editor):
     from accounts.services import profile_get
-    from comments.folding import fold_save
 
     shy = UserFactory(username="shy")
     renamed = UserFactory(username="renamed")
@@ -260,14 +273,7 @@ def test_acknowledgements(client, chapter, reader, editor):
         for person, pos in ((reader, 2), (reader, 4), (shy, 5), (renamed, 7))
     ]
     comments_decide(user=editor, comments=comments, decision="accepted")
-    fold_save(
-        user=editor,
-        chapter=chapter,
-        base=1,
-        text=CHAPTER_TEXT + "\nEnd.\n",
-        message="fold",
-        folded=[c.pk for c in comments],
-    )
+    fold_in(editor, chapter, comments)
     profile = profile_get(shy)
     profile.credit_as = "hidden"
     profile.save()
@@ -282,30 +288,14 @@ def test_acknowledgements(client, chapter, reader, editor):
 
 
 def test_acknowledgements_count_only_what_readers_may_see(client, chapter, reader, editor):
-    from comments.folding import fold_save
-
     draft = chapter_make(book=chapter.book, text=CHAPTER_TEXT, slug="unfinished")
     shown = comment_make(chapter=chapter, author=reader, position=2)
     hidden = comment_make(chapter=chapter, author=reader, position=4)
     unseen = comment_make(chapter=draft, author=reader, position=2)
     comments_decide(user=editor, comments=[shown, hidden], decision="accepted")
     comments_decide(user=editor, comments=[unseen], decision="accepted")
-    fold_save(
-        user=editor,
-        chapter=chapter,
-        base=1,
-        text=CHAPTER_TEXT + "\nEnd.\n",
-        message="fold",
-        folded=[shown.pk, hidden.pk],
-    )
-    fold_save(
-        user=editor,
-        chapter=draft,
-        base=1,
-        text=CHAPTER_TEXT + "\nEnd.\n",
-        message="fold",
-        folded=[unseen.pk],
-    )
+    fold_in(editor, chapter, [shown, hidden])
+    fold_in(editor, draft, [unseen])
     Comment.objects.filter(pk=hidden.pk).update(moderation=Comment.Moderation.HIDDEN)
     draft.status = draft.Status.DRAFT
     draft.save()
