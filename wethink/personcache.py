@@ -13,7 +13,9 @@ is rendered with a slot in its place (the `csrf_slot` context processor) and the
 slot is filled with a fresh token for every answer. A page that shows a message,
 uses a CSP nonce or sets a cookie is not kept. The feedback queue uses this
 (keys: the feedback, the site and reputations): an editor going through it pages,
-filters and comes back without the queue being counted and rendered again.
+filters and comes back without the queue being counted and rendered again. The
+kept page and its versions are read in the same round trip as the signed-in user
+(`prefetch_keys`, read by `accounts.usercache`).
 """
 
 import hashlib
@@ -26,6 +28,7 @@ from django.middleware.csrf import get_token
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
+from accounts.usercache import prefetched
 from wethink.pagecache import MESSAGES_COOKIE, _private, versions_read
 
 # Where the token goes in a kept page: NUL never reaches a page's text.
@@ -51,10 +54,10 @@ def _keepable(request) -> bool:
     )
 
 
-def _key(request, view) -> str:
+def _key(request, view, user_id) -> str:
     address = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
     name = f"{view.__module__}.{view.__qualname__}"
-    return f"kp:{name}:{get_language()}:{request.user.pk}:{address}"
+    return f"kp:{name}:{get_language()}:{user_id}:{address}"
 
 
 def _filled(request, content: bytes, content_type: str) -> HttpResponse:
@@ -73,8 +76,11 @@ def kept_for_person(*keys: str):
         def wrapped(request, *args, **kwargs):
             if not _keepable(request):
                 return view(request, *args, **kwargs)
-            key = _key(request, view)
-            found = cache.get_many([key, *keys])
+            key = _key(request, view, request.user.pk)
+            wanted = [key, *keys]
+            found = prefetched(request, wanted)
+            if found is None:
+                found = cache.get_many(wanted)
             tokens = tuple(found.get(name) for name in keys)
             if None in tokens:
                 tokens = versions_read(list(keys))
@@ -105,6 +111,11 @@ def kept_for_person(*keys: str):
             _private(response)
             return response
 
+        def prefetch_keys(request, user_id, kwargs) -> list[str]:
+            # Read with the user, in the same round trip (`accounts.usercache`).
+            return [_key(request, view, user_id), *keys]
+
+        wrapped.prefetch_keys = prefetch_keys
         return wrapped
 
     return decorator
