@@ -25,7 +25,7 @@ from django.utils.dateparse import parse_datetime
 
 from accounts.models import Profile
 from chapters.models import Block, Book, Chapter, ChapterRevision
-from comments.models import MAX_DEPTH, Comment, CommentEdit, Flag, Vote
+from comments.models import MAX_DEPTH, WHOLE_BOOK, Comment, CommentEdit, Flag, Vote
 from wethink.rendering import render_chapter, render_comment
 
 FORMAT = "wethink-backup"
@@ -179,9 +179,12 @@ def _comment(comment: Comment, keys: dict, edits: dict, votes: dict, flags: dict
     incorporated = comment.incorporated_in
     return {
         "key": keys[comment.pk],
-        "chapter": comment.chapter.slug,
+        # None for a comment on the book as a whole (and then no revision).
+        "chapter": None if comment.chapter is None else comment.chapter.slug,
         "pid": comment.pid,
-        "revision": [comment.revision.chapter.slug, comment.revision.number],
+        "revision": None
+        if comment.revision is None
+        else [comment.revision.chapter.slug, comment.revision.number],
         "origin_pid": comment.origin_pid,
         "block_text": comment.block_text,
         "quote_exact": comment.quote_exact,
@@ -384,7 +387,13 @@ def _restore(*, data: dict, map_existing_users: bool) -> Book:
     for item in sorted(items, key=lambda c: c["key"]):
         where = f"Comment {item['key']}"
         _require(item, COMMENT_KEYS, where.lower())
-        if item["chapter"] not in chapters:
+        on_book = item["chapter"] is None
+        if on_book and (item["revision"] is not None or item["pid"] != WHOLE_BOOK):
+            raise BackupError(
+                f"{where} is on the book as a whole: it has no revision and its pid is "
+                f"{WHOLE_BOOK!r}."
+            )
+        if not on_book and item["chapter"] not in chapters:
             raise BackupError(f"{where} is on a missing chapter {item['chapter']!r}.")
         parent = None
         if item["parent"] is not None:
@@ -400,9 +409,9 @@ def _restore(*, data: dict, map_existing_users: bool) -> Book:
             raise BackupError(f"{where}: the body is not text.")
         comment = Comment(
             book=book,
-            chapter=chapters[item["chapter"]],
+            chapter=None if on_book else chapters[item["chapter"]],
             pid=_pid(item["pid"], where),
-            revision=revision_at(item["revision"], where),
+            revision=None if on_book else revision_at(item["revision"], where),
             origin_pid=_pid(item["origin_pid"], where),
             block_text=item["block_text"],
             quote_exact=item["quote_exact"],
@@ -431,8 +440,10 @@ def _restore(*, data: dict, map_existing_users: bool) -> Book:
             via=item.get("via", ""),
             tags=item.get("tags", []),
         )
-        if comment.revision is None or comment.author is None:
+        if (comment.revision is None and not on_book) or comment.author is None:
             raise BackupError(f"{where} has no revision or no author.")
+        if parent is not None and (parent.chapter_id is None) != on_book:
+            raise BackupError(f"{where} is not in the thread of the comment it replies to.")
         # A deleted comment keeps no text; the related records were made here.
         exclude = [*COMMENT_RELATIONS, *(("body", "body_html") if deleted_at else ())]
         _clean(comment, where, exclude=exclude)

@@ -25,6 +25,7 @@ RESERVED_CHAPTER_SLUGS = frozenset(
         "export",
         "annotations",
         "changes",
+        "discussion",
     }
 )
 
@@ -123,6 +124,19 @@ def chapter_public_q(*, through: str = "", now=None) -> Q:
         Q(**{f"{through}opens_at__isnull": True})
         | Q(**{f"{through}opens_at__lte": now or timezone.now()})
     )
+
+
+def book_readable_q(user, *, through: str = "") -> Q:
+    """Whether `user` may read a book, as a condition on the book reached by
+    `through` (say "book__" from a comment): open and closed books; drafts only for
+    their editors; everything for staff. What a comment on the book as a whole asks."""
+    if user.is_authenticated and user.is_staff:
+        return Q()
+    shown = ~Q(**{f"{through}status": Book.Status.DRAFT})
+    if user.is_authenticated:
+        edited = Book.editors.through.objects.filter(user_id=user.pk).values("book_id")
+        shown |= Q(**{f"{through}id__in": edited})
+    return shown
 
 
 def chapter_readable_q(user, *, through: str = "") -> Q:

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -66,7 +66,9 @@ def book_search(*, user, book: Book, query: str) -> list[Hit]:
     ).select_related("revision__chapter__book")
     comments = (
         Comment.objects.visible_to(user, book=book)
-        .filter(deleted_at__isnull=True, chapter__in=chapters)
+        .filter(deleted_at__isnull=True)
+        # On the chapters they may read, or on the book as a whole.
+        .filter(Q(chapter__in=chapters) | Q(chapter__isnull=True))
         .select_related("book", "chapter__book", "author")
     )
     if connection.vendor == "postgresql":

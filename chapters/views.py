@@ -40,7 +40,12 @@ def book_detail(request: HttpRequest, book: str) -> HttpResponse:
     response = render(
         request,
         "chapters/book_detail.html",
-        {"book": found, "chapters": chapters, "is_editor": is_editor},
+        {
+            "book": found,
+            "chapters": chapters,
+            "is_editor": is_editor,
+            "discussion_count": comment_selectors.discussion_count(user=request.user, book=found),
+        },
     )
     response.page_cache_until = _stored_until(request, found)
     return response

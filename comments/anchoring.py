@@ -35,9 +35,10 @@ def comments_reanchor(*, revisions: Sequence[ChapterRevision]) -> int:
         for part, whole in revision.lineage.get("split_from", {}).items():
             split.setdefault(whole, []).append(part)
 
-    # Comments on a chapter as a whole stay with their chapter whatever its text.
+    # Comments on a chapter as a whole stay with their chapter whatever its text,
+    # and comments on the book as a whole (no chapter) with the book.
     candidates = (
-        Comment.objects.filter(book_id=book_id)
+        Comment.objects.filter(book_id=book_id, chapter__isnull=False)
         .filter(Q(chapter_id__in=chapter_ids) | Q(pid__in=list(where)) | Q(pid__in=list(merged)))
         .exclude(pid=WHOLE_CHAPTER)
     )

@@ -46,9 +46,11 @@ def annotation_path(comment: Comment) -> str:
     return reverse("comments:api_annotation", kwargs={"book": comment.book.slug, "pk": comment.pk})
 
 
-def annotation_json(comment: Comment, *, request, chapter_url: str) -> dict:
-    """One comment as an Annotation. `chapter_url` is the absolute URL of the chapter
-    it is anchored to now (passed in so a page of items costs no query per item)."""
+def annotation_json(comment: Comment, *, request, source_url: str) -> dict:
+    """One comment as an Annotation. `source_url` is the absolute URL of the page it
+    is on: the chapter it is anchored to now, or for a comment on the book as a
+    whole the book's contents, then its target as a whole (passed in so a page of
+    items costs no query per item)."""
     purpose = "replying" if comment.parent_id else "commenting"
     body = [
         {
@@ -65,6 +67,9 @@ def annotation_json(comment: Comment, *, request, chapter_url: str) -> dict:
     if comment.parent_id:
         target = request.build_absolute_uri(annotation_path(comment.parent))
         motivation = "replying"
+    elif comment.on_whole_book:
+        target = source_url
+        motivation = "commenting"
     else:
         selectors: list[dict] = [
             {"type": "FragmentSelector", "value": f"p-{comment.pid}", "conformsTo": FRAGMENT_SPEC}
@@ -78,7 +83,7 @@ def annotation_json(comment: Comment, *, request, chapter_url: str) -> dict:
                     "suffix": comment.quote_suffix,
                 }
             )
-        target = {"source": chapter_url, "selector": selectors}
+        target = {"source": source_url, "selector": selectors}
         motivation = "editing" if comment.suggestion else "commenting"
     data = {
         "@context": context(request),
@@ -95,14 +100,10 @@ def annotation_json(comment: Comment, *, request, chapter_url: str) -> dict:
         data["canonical"] = comment.canonical
     if comment.via:
         data["via"] = comment.via
-    data.update(
-        {
-            "wethink:state": comment.state,
-            "wethink:revision": comment.revision.number,
-            "wethink:pid": comment.pid,
-            "wethink:chapter": comment.chapter.slug,
-        }
-    )
+    data.update({"wethink:state": comment.state, "wethink:pid": comment.pid})
+    if not comment.on_whole_book:
+        data["wethink:revision"] = comment.revision.number
+        data["wethink:chapter"] = comment.chapter.slug
     return data
 
 
@@ -207,6 +208,8 @@ class ParsedAnnotation:
     revision: int | None
     # The path of the target's source (a chapter page), None for a reply.
     source_path: str | None = None
+    # The target is the book as a whole (its contents' URL, no selector).
+    whole_book: bool = False
     tags: tuple[str, ...] = ()
     canonical: str = ""
     via: str = ""
@@ -337,14 +340,29 @@ def _selectors(target: dict) -> tuple[str, str, str]:
     return pid, quote, prefix
 
 
-def annotation_parse(data, *, chapter_path: str | None = None) -> ParsedAnnotation:
+def _whole_book(target, book_path: str) -> bool:
+    """Whether a target names the book at `book_path` as a whole."""
+    if isinstance(target, dict):
+        if "selector" in target or not isinstance(target.get("source"), str):
+            return False
+        target = target["source"]
+    if not isinstance(target, str):
+        return False
+    parts = _split(target)
+    return parts.path == book_path and not parts.fragment
+
+
+def annotation_parse(
+    data, *, chapter_path: str | None = None, book_path: str | None = None
+) -> ParsedAnnotation:
     """Read an incoming annotation for the chapter at `chapter_path`, or, without
     one, for whichever chapter its target names (`source_path`).
 
     The target is the chapter (its URL as `source`, or a URL with `#p-<pid>`), with
     a FragmentSelector `p-<pid>` and/or a TextQuoteSelector; or, for a reply, the
-    IRI of the comment replied to. `tagging` bodies become tags; `canonical` is
-    kept, and an `id` from elsewhere is kept as `via`."""
+    IRI of the comment replied to; or, given `book_path`, the book as a whole (that
+    URL, alone or as a `source` with no selector). `tagging` bodies become tags;
+    `canonical` is kept, and an `id` from elsewhere is kept as `via`."""
     if not isinstance(data, dict):
         raise ValidationError("Send one annotation as a JSON object.")
     body, suggestion, tags = _text_bodies(data)
@@ -354,7 +372,10 @@ def annotation_parse(data, *, chapter_path: str | None = None) -> ParsedAnnotati
     target = targets[0]
     pid = quote = prefix = ""
     reply_to = source_path = None
-    if isinstance(target, str):
+    whole_book = False
+    if book_path is not None and _whole_book(target, book_path):
+        whole_book, source_path = True, book_path
+    elif isinstance(target, str):
         parts = _split(target)
         found = PID_FRAGMENT.match(parts.fragment or "")
         if found and (chapter_path is None or parts.path == chapter_path):
@@ -386,6 +407,7 @@ def annotation_parse(data, *, chapter_path: str | None = None) -> ParsedAnnotati
         reply_to,
         revision,
         source_path=source_path,
+        whole_book=whole_book,
         tags=tags,
         canonical=_iri(data, "canonical"),
         via=_iri(data, "id"),

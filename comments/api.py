@@ -261,15 +261,21 @@ def _comments(user, book, *, deleted: bool = False):
 def _items(request: HttpRequest, comments, *, iris: bool) -> list:
     if iris:
         return [request.build_absolute_uri(annotation_path(comment)) for comment in comments]
-    urls: dict[int, str] = {}
+    urls: dict[int | None, str] = {}
     items = []
     for comment in comments:
         if comment.chapter_id not in urls:
-            urls[comment.chapter_id] = request.build_absolute_uri(chapter_path(comment.chapter))
-        items.append(
-            annotation_json(comment, request=request, chapter_url=urls[comment.chapter_id])
-        )
+            urls[comment.chapter_id] = _source_url(request, comment)
+        items.append(annotation_json(comment, request=request, source_url=urls[comment.chapter_id]))
     return items
+
+
+def _source_url(request: HttpRequest, comment: Comment) -> str:
+    """The page a comment is on: its chapter's, or the book's contents for a comment
+    on the book as a whole."""
+    if comment.on_whole_book:
+        return request.build_absolute_uri(comment.book.get_absolute_url())
+    return request.build_absolute_uri(chapter_path(comment.chapter))
 
 
 def _page_json(request: HttpRequest, page, base_url: str, *, iris=False, query=None) -> dict:
@@ -343,8 +349,7 @@ def _collection(
 
 
 def _annotation_response(request: HttpRequest, comment: Comment, *, status: int = 200):
-    chapter_url = request.build_absolute_uri(chapter_path(comment.chapter))
-    data = annotation_json(comment, request=request, chapter_url=chapter_url)
+    data = annotation_json(comment, request=request, source_url=_source_url(request, comment))
     response = _json(data, status=status)
     thread = request.build_absolute_uri(comment.get_absolute_url())
     _link(
@@ -356,7 +361,8 @@ def _annotation_response(request: HttpRequest, comment: Comment, *, status: int 
 @api_view("GET", "POST", container=True)
 def book_annotations(request: HttpRequest, book: str) -> HttpResponse:
     """The book's container: every comment of the book, where annotations are
-    created for any of its chapters."""
+    created for any of its chapters, or for the book as a whole (the target is
+    the book's URL)."""
     user = _reader(request)
     found = chapter_selectors.book_get_for_reader(user=user, slug=book)
     if request.method == "POST":
@@ -490,8 +496,11 @@ def protocol_page(request: HttpRequest) -> HttpResponse:
 
 def _create(request: HttpRequest, user, *, book, chapter=None) -> HttpResponse:
     data = _read_json(request)
-    parsed = annotation_parse(data, chapter_path=chapter_path(chapter) if chapter else None)
-    if chapter is None and parsed.reply_to is None:
+    if chapter is not None:
+        parsed = annotation_parse(data, chapter_path=chapter_path(chapter))
+    else:
+        parsed = annotation_parse(data, book_path=book.get_absolute_url())
+    if chapter is None and parsed.reply_to is None and not parsed.whole_book:
         chapter = _target_chapter(user, book, parsed.source_path)
     with transaction.atomic():
         comment = _write(user, book, chapter, parsed)
@@ -539,6 +548,10 @@ def _write(user, book, chapter, parsed: ParsedAnnotation) -> Comment:
                 "The comment replied to is in another chapter; post the reply there."
             )
         return services.comment_reply(user=user, parent=parent, body=parsed.body)
+    if parsed.whole_book:
+        return services.comment_create_on_book(
+            user=user, book=book, body=parsed.body, quote=parsed.quote, suggestion=parsed.suggestion
+        )
     revision = chapter.current_revision
     if parsed.revision is not None:
         revision = ChapterRevision.objects.filter(chapter=chapter, number=parsed.revision).first()
@@ -594,6 +607,8 @@ def _precondition(request: HttpRequest, comment: Comment, *, required: bool) -> 
 def _target_kept(comment: Comment, parsed: ParsedAnnotation) -> bool:
     if comment.parent_id:
         return parsed.reply_to == str(comment.parent_id)
+    if comment.on_whole_book:
+        return parsed.whole_book
     return (
         parsed.reply_to is None
         and parsed.source_path == chapter_path(comment.chapter)
@@ -607,7 +622,7 @@ def _update(request: HttpRequest, user, comment: Comment) -> HttpResponse:
         raise PermissionDenied("Only the comment's author can change it.")
     _precondition(request, comment, required=True)
     data = _read_json(request)
-    parsed = annotation_parse(data, chapter_path=None)
+    parsed = annotation_parse(data, book_path=comment.book.get_absolute_url())
     own = request.build_absolute_uri(annotation_path(comment))
     if data.get("id") not in {None, own}:
         raise ValidationError(f"The id is {own}; it cannot change.")

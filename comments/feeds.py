@@ -51,7 +51,7 @@ class _CommentFeed(Feed):
     def item_title(self, item):
         return _("%(who)s on “%(chapter)s”") % {
             "who": item.author.get_username(),
-            "chapter": item.chapter.title,
+            "chapter": item.place_title,
         }
 
     def item_description(self, item):

@@ -4,6 +4,8 @@ A comment is anchored by the pid of the block it is about, in the chapter where
 that pid lives now; it also keeps the revision it was written on and the block's
 text at that time, so its state against the current text can be shown:
 current, changed, orphaned, or (once an editor folds it in) incorporated.
+A comment on the chapter as a whole has the pid WHOLE_CHAPTER; one on the book as
+a whole has no chapter and no revision, and the pid WHOLE_BOOK.
 """
 
 from django.conf import settings
@@ -12,11 +14,24 @@ from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from chapters.models import Book, Chapter, ChapterRevision, chapter_readable_q
+from chapters.models import Book, Chapter, ChapterRevision, book_readable_q, chapter_readable_q
 
 MAX_BODY = 10_000
 # Replies nest this deep at most; a reply to the deepest level joins that level.
 MAX_DEPTH = 2
+
+
+def comment_readable_q(user, *, through: str = "") -> Q:
+    """Whether `user` may read where a comment (reached by `through`, say "comment__")
+    stands: its chapter (`chapter_readable_q`), or for a comment on the book as a
+    whole, its book (`book_readable_q`). The one place that rule lives."""
+    on_book = Q(**{f"{through}chapter__isnull": True}) & book_readable_q(
+        user, through=f"{through}book__"
+    )
+    on_chapter = Q(**{f"{through}chapter__isnull": False}) & chapter_readable_q(
+        user, through=f"{through}chapter__"
+    )
+    return on_book | on_chapter
 
 
 class CommentQuerySet(models.QuerySet):
@@ -36,7 +51,7 @@ class CommentQuerySet(models.QuerySet):
                 shown |= Q(book__in=Book.objects.editable_by(user).values("pk"))
         # A comment on a chapter they may not open (a draft, or a draft book's) is
         # gone for them, whoever wrote it.
-        return qs.filter(shown, chapter_readable_q(user, through="chapter__"))
+        return qs.filter(shown, comment_readable_q(user))
 
     def with_viewer(self, user) -> "CommentQuerySet":
         """Annotate `voted`: whether `user` voted for each comment."""
@@ -49,6 +64,9 @@ class CommentQuerySet(models.QuerySet):
 # are six characters, `chapters.services.pid_new`), and the chapter page's section
 # for them carries `id="p-chapter"`, so `#p-<pid>` links land there too.
 WHOLE_CHAPTER = "chapter"
+# The pid of comments on the book as a whole: they have no chapter and no revision,
+# and live on the book's discussion page (`comments:discussion`).
+WHOLE_BOOK = "book"
 
 
 class Comment(models.Model):
@@ -71,11 +89,16 @@ class Comment(models.Model):
         ORPHANED = "orphaned", _("orphaned")
 
     book = models.ForeignKey(Book, on_delete=models.CASCADE, related_name="comments")
-    chapter = models.ForeignKey(Chapter, on_delete=models.CASCADE, related_name="comments")
+    # None for a comment on the book as a whole (pid WHOLE_BOOK), and then no revision.
+    chapter = models.ForeignKey(
+        Chapter, null=True, blank=True, on_delete=models.CASCADE, related_name="comments"
+    )
     pid = models.CharField(max_length=16, help_text=_("The block it is anchored to now."))
     # Revisions go only when their chapter or book is deleted, and comments with them.
     revision = models.ForeignKey(
         ChapterRevision,
+        null=True,
+        blank=True,
         on_delete=models.CASCADE,
         related_name="comments",
         help_text=_("The revision it was written on."),
@@ -148,28 +171,48 @@ class Comment(models.Model):
             models.Index(fields=["author", "created_at"]),
         ]
         constraints = [
+            # On a chapter (with the revision it was written on), or on the book as a
+            # whole (neither): nothing in between.
+            models.CheckConstraint(
+                condition=Q(chapter__isnull=False, revision__isnull=False)
+                | Q(chapter__isnull=True, revision__isnull=True, pid=WHOLE_BOOK),
+                name="comment_on_chapter_or_book",
+            ),
             models.UniqueConstraint(
                 fields=["author", "form_token"],
                 condition=~Q(form_token=""),
                 name="comment_form_token_once",
-            )
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.author} on {self.pid}: {self.body[:40]}"
 
     def get_absolute_url(self) -> str:
-        return (
-            reverse(
-                "comments:thread",
-                kwargs={"book": self.book.slug, "chapter": self.chapter.slug, "pid": self.pid},
-            )
-            + f"#c{self.pk}"
+        return f"{self.thread_url}#c{self.pk}"
+
+    @property
+    def thread_url(self) -> str:
+        """The page of the thread it is in: a paragraph's, the chapter's, or the book's."""
+        if self.on_whole_book:
+            return reverse("comments:discussion", kwargs={"book": self.book.slug})
+        return reverse(
+            "comments:thread",
+            kwargs={"book": self.book.slug, "chapter": self.chapter.slug, "pid": self.pid},
         )
+
+    @property
+    def place_title(self) -> str:
+        """The title of what it is on: its chapter, or its book as a whole."""
+        return self.book.title if self.on_whole_book else self.chapter.title
 
     @property
     def on_whole_chapter(self) -> bool:
         return self.pid == WHOLE_CHAPTER
+
+    @property
+    def on_whole_book(self) -> bool:
+        return self.chapter_id is None
 
     @property
     def is_deleted(self) -> bool:

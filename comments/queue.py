@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rapidfuzz import fuzz, process
@@ -23,7 +23,14 @@ SORTS = {
     "newest": ("-created_at", "-id"),
     "oldest": ("created_at", "id"),
     "votes": ("-vote_count", "-created_at", "-id"),
-    "reading": ("chapter__position", "chapter_id", "block_position", "created_at", "id"),
+    # Comments on the book as a whole (no chapter) come before the first chapter's.
+    "reading": (
+        F("chapter__position").asc(nulls_first=True),
+        F("chapter_id").asc(nulls_first=True),
+        "block_position",
+        "created_at",
+        "id",
+    ),
 }
 STATES = [choice.value for choice in Comment.Decision]
 ANCHORS = [choice.value for choice in Comment.AnchorState]
@@ -210,13 +217,18 @@ def feedback_queue(*, user, filters: QueueFilters) -> Queue:
 def _items(comments: list[Comment], base: QuerySet) -> list[QueueItem]:
     if not comments:
         return []
-    revision_ids = {c.chapter.current_revision_id for c in comments}
-    pids = {c.pid for c in comments}
+    # Comments on the book as a whole have no chapter, and so no block.
+    on_chapters = [c for c in comments if c.chapter_id is not None]
+    revision_ids = {c.chapter.current_revision_id for c in on_chapters}
+    pids = {c.pid for c in on_chapters}
     blocks = {
         (block.revision_id, block.pid): block
         for block in Block.objects.filter(revision_id__in=revision_ids, pid__in=pids)
     }
-    items = [QueueItem(c, blocks.get((c.chapter.current_revision_id, c.pid))) for c in comments]
+    items = [
+        QueueItem(c, c.chapter and blocks.get((c.chapter.current_revision_id, c.pid)))
+        for c in comments
+    ]
     _group_duplicates(items, base)
     # A suggestion grouped under an earlier item of the page is decided with it:
     # one card names everyone who made the point.

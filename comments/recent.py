@@ -32,8 +32,14 @@ class Change:
     item: object  # the ChapterRevision, Comment or Chapter
 
     @property
-    def chapter(self) -> Chapter:
+    def chapter(self) -> Chapter | None:
+        """The chapter it is about; None for a comment on the book as a whole."""
         return self.item if self.kind == "opened" else self.item.chapter
+
+    @property
+    def title(self) -> str:
+        """The title of what it is about: its chapter, or the book."""
+        return self.item.place_title if self.kind == "comment" else self.chapter.title
 
 
 def _rows(*, user, book: Book, show: str, chapter: Chapter | None):
@@ -113,7 +119,8 @@ def recent_changes(
         if kind == "opened":
             item.book = book
         else:
-            item.chapter.book = book
+            if item.chapter is not None:
+                item.chapter.book = book
             if kind == "comment":
                 item.book = book
         changes.append(Change(kind, at, item))

@@ -102,7 +102,7 @@ class RecentChangesFeed(Feed):
         return obj.book.description
 
     def item_title(self, item: Change):
-        chapter = item.chapter.title
+        chapter = item.title
         if item.kind == "comment":
             return _("%(who)s on “%(chapter)s”") % {
                 "who": item.item.author.get_username(),

@@ -84,12 +84,17 @@ def chapter_passages(*, user, chapter: Chapter) -> list[dict[str, str]]:
     return passages
 
 
-def thread_comments(*, user, chapter: Chapter, pid: str, sort: str = "oldest") -> list[Comment]:
+def thread_comments(
+    *, user, chapter: Chapter | None, pid: str, sort: str = "oldest", book: Book | None = None
+) -> list[Comment]:
     """The comments on one block as a tree: top-level comments in `sort` order, each
-    with `.children` (oldest first, nested). One query."""
+    with `.children` (oldest first, nested). With no chapter, the comments on `book`
+    as a whole. One query."""
+    book = book or chapter.book
+    place = Q(chapter__isnull=True) if chapter is None else Q(chapter=chapter, pid=pid)
     comments = list(
-        Comment.objects.visible_to(user, book=chapter.book)
-        .filter(chapter=chapter, pid=pid)
+        Comment.objects.visible_to(user, book=book)
+        .filter(place)
         .with_viewer(user)
         .select_related("author", "revision", "incorporated_in")
         .order_by(*SORTS.get(sort, SORTS["oldest"]))
@@ -98,6 +103,15 @@ def thread_comments(*, user, chapter: Chapter, pid: str, sort: str = "oldest") -
     for comment in comments:
         comment.author_reputation = standing.get(comment.author_id, 0)
     return _as_tree(comments, sort=sort)
+
+
+def discussion_count(*, user, book: Book) -> int:
+    """Comments on `book` as a whole that `user` can see, not removed: one query."""
+    return (
+        Comment.objects.visible_to(user, book=book)
+        .filter(chapter__isnull=True, deleted_at__isnull=True)
+        .count()
+    )
 
 
 def _as_tree(comments: list[Comment], *, sort: str) -> list[Comment]:
@@ -340,5 +354,11 @@ def block_decision_counts(*, chapter: Chapter) -> dict[str, dict[str, int]]:
 
 def chapter_decision_counts(*, book: Book) -> dict[int, dict[str, int]]:
     """The same per chapter of a book, for the contents. One query."""
-    rows = _contested_base(book).values("chapter_id", "decision").annotate(n=Count("id")).order_by()
+    rows = (
+        _contested_base(book)
+        .filter(chapter__isnull=False)
+        .values("chapter_id", "decision")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
     return _decision_counts(rows, "chapter_id")

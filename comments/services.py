@@ -20,10 +20,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chapters.models import Block, Book, Chapter, ChapterRevision
-from chapters.periods import comments_closed_reason
+from chapters.periods import book_comments_closed_reason, comments_closed_reason
 from comments.models import (
     MAX_BODY,
     MAX_DEPTH,
+    WHOLE_BOOK,
     WHOLE_CHAPTER,
     Comment,
     CommentEdit,
@@ -271,6 +272,54 @@ def comment_create(
     return comment
 
 
+@transaction.atomic
+def comment_create_on_book(
+    *,
+    user: AbstractBaseUser,
+    book: Book,
+    body: str,
+    quote: str = "",
+    suggestion: str = "",
+    form_token: str = "",
+) -> Comment:
+    """A signed-in reader comments on the book as a whole (its discussion): no
+    chapter, no revision, and so no quote or suggested wording (given, they are
+    refused). Open while the book takes comments (its status and closing date).
+    A `form_token` the reader used before raises AlreadyPosted."""
+    _require_reader(user)
+    form_token = _form_token_check(user=user, form_token=form_token)
+    closed = book_comments_closed_reason(book)
+    if closed:
+        raise PermissionDenied(closed)
+    body = text_clean(body, label=_("Your comment"), required=True)
+    if (quote or "").strip() or (suggestion or "").strip():
+        raise ValidationError(
+            _("A comment on the book as a whole has no quote or suggested wording.")
+        )
+    rate_limit_check(user=user)
+    comment = Comment(
+        book=book,
+        pid=WHOLE_BOOK,
+        origin_pid=WHOLE_BOOK,
+        body=body,
+        body_html=render_comment(body),
+        author=user,
+        moderation=_first_moderation(book=book, user=user),
+        form_token=form_token,
+    )
+    comment.full_clean(exclude=FETCHED)
+    _save_once(comment)
+    return comment
+
+
+def closed_reason(comment: Comment) -> str | None:
+    """Why the place of `comment` (its chapter, or its book as a whole) takes no new
+    comments or replies now, or None when it does."""
+    if comment.on_whole_book:
+        return book_comments_closed_reason(comment.book)
+    return comments_closed_reason(comment.chapter)
+
+
 def _anchor_state_now(comment: Comment) -> str:
     """A comment written on an old revision may already refer to changed or removed text."""
     chapter = comment.chapter
@@ -292,7 +341,7 @@ def comment_reply(
     level join that level. A `form_token` used before raises AlreadyPosted."""
     _require_reader(user)
     form_token = _form_token_check(user=user, form_token=form_token)
-    closed = comments_closed_reason(parent.chapter)
+    closed = closed_reason(parent)
     if closed:
         raise PermissionDenied(closed)
     if parent.is_deleted or parent.moderation != Comment.Moderation.VISIBLE:
@@ -425,7 +474,7 @@ def vote_toggle(*, user: AbstractBaseUser, comment: Comment, voted: bool | None 
             Comment.objects.filter(pk=comment.pk).update(vote_count=F("vote_count") - 1)
     if wanted != has_vote:
         # Threads show the count, and every thread the author's reputation.
-        pagecache.chapters_changed(chapter_ids=[comment.chapter_id])
+        pagecache.comments_changed([comment])
     comment.refresh_from_db(fields=["vote_count"])
     return wanted
 
@@ -577,7 +626,7 @@ def comments_decide(
     Comment.objects.filter(pk__in=now_rows).update(
         decision=decision, decided_by=user, decided_at=now, decision_reason=reason
     )
-    pagecache.chapters_changed(chapter_ids={comment.chapter_id for comment in comments})
+    pagecache.comments_changed(comments)
     for comment in comments:
         comment.decision = decision
         comment.decided_by = user

@@ -32,6 +32,7 @@ urlpatterns = [
         name="recent_changes_feed",
     ),
     path("b/<slug:book>/moderation/", views.moderation, name="moderation"),
+    path("b/<slug:book>/discussion/", views.discussion, name="discussion"),
     path(
         "b/<slug:book>/acknowledgements/",
         feedback_views.acknowledgements,

@@ -15,7 +15,7 @@ from chapters import selectors as chapter_selectors
 from chapters.models import Block, Chapter, ChapterRevision
 from comments import selectors, services
 from comments.forms import CommentForm, EditForm, FlagForm, ModerateForm, ReplyForm
-from comments.models import MAX_BODY, WHOLE_CHAPTER, Comment
+from comments.models import MAX_BODY, WHOLE_BOOK, WHOLE_CHAPTER, Comment
 from wethink.pagecache import cached_page, conditional_page
 from wethink.params import choice_param, int_param
 
@@ -26,6 +26,10 @@ def thread_url(chapter: Chapter, pid: str) -> str:
     return reverse(
         "comments:thread", kwargs={"book": chapter.book.slug, "chapter": chapter.slug, "pid": pid}
     )
+
+
+def discussion_url(book) -> str:
+    return reverse("comments:discussion", kwargs={"book": book.slug})
 
 
 def _thread_block(chapter: Chapter, pid: str, number: int | None) -> tuple[Block, bool]:
@@ -62,6 +66,8 @@ def _revision_number(request: HttpRequest) -> int | None:
 
 def _form_initial(request: HttpRequest, block: Block) -> dict:
     """A passage chosen before logging in comes back in the address (?quote=)."""
+    if block.revision is None:  # the book as a whole: no revision, no passage
+        return {}
     initial = {"revision": block.revision.number}
     quote = request.GET.get("quote", "")[:MAX_BODY]
     if quote.strip() and block.pid != WHOLE_CHAPTER:
@@ -70,34 +76,63 @@ def _form_initial(request: HttpRequest, block: Block) -> dict:
     return initial
 
 
+def _place(
+    request: HttpRequest, book, chapter: Chapter | None, pid: str, number: int | None
+) -> dict:
+    """What stands above a thread and when it takes comments: a paragraph, the
+    chapter as a whole, or (no chapter) the book as a whole."""
+    if chapter is None:
+        return {
+            "paragraph": SimpleNamespace(pid=WHOLE_BOOK, position=None, revision=None, whole=True),
+            "in_current": True,
+            "closed_reason": periods.book_comments_closed_reason(book),
+            "open_until": periods.book_comments_open_until(book),
+            "thread_url": discussion_url(book),
+        }
+    number = number or _revision_number(request)
+    if pid == WHOLE_CHAPTER:
+        block, in_current = _whole_chapter(chapter, number)
+    else:
+        block, in_current = _thread_block(chapter, pid, number)
+    return {
+        "paragraph": block,
+        "in_current": in_current,
+        "closed_reason": periods.comments_closed_reason(chapter),
+        "open_until": periods.comments_open_until(chapter),
+        "thread_url": thread_url(chapter, pid),
+    }
+
+
 def render_thread(
     request: HttpRequest,
-    chapter: Chapter,
+    chapter: Chapter | None,
     pid: str,
     *,
+    book=None,
     form: CommentForm | None = None,
     reply_form: ReplyForm | None = None,
     error: str = "",
     status: int = 200,
     number: int | None = None,
 ) -> HttpResponse:
-    number = number or _revision_number(request)
-    if pid == WHOLE_CHAPTER:
-        block, in_current = _whole_chapter(chapter, number)
-    else:
-        block, in_current = _thread_block(chapter, pid, number)
+    """A thread: a block's, the chapter's as a whole, or (no chapter, a `book`
+    given) the book's as a whole. `number` asks for the block in that revision."""
+    book = book or chapter.book
+    place = _place(request, book, chapter, pid, number)
+    block = place["paragraph"]
     sort = request.GET.get("sort", "oldest")
     # A reply form sent back with an error stays open; a posted one closes.
     reply_to = (
         int_param(request.POST, "reply_to", minimum=1) if request.method == "POST" else None
     ) or int_param(request.GET, "reply", minimum=1)
-    comments = selectors.thread_comments(user=request.user, chapter=chapter, pid=pid, sort=sort)
+    comments = selectors.thread_comments(
+        user=request.user, chapter=chapter, pid=pid, sort=sort, book=book
+    )
     context = {
-        "book": chapter.book,
+        **place,
+        "book": book,
         "chapter": chapter,
-        # Not "block": inside {% block %} tags that name means the template block.
-        "paragraph": block,
-        "in_current": in_current,
+        # "paragraph", not "block": inside {% block %} tags that name means the template block.
         "revision": block.revision,
         "comments": comments,
         "thread_count": selectors.tree_size(comments),
@@ -106,11 +141,8 @@ def render_thread(
         "reply_form": reply_form or ReplyForm(),
         "reply_to": reply_to,
         "error": error,
-        "is_editor": chapter.book.is_editor(request.user),
-        "editor_ids": selectors.book_editor_ids(book=chapter.book),
-        "closed_reason": periods.comments_closed_reason(chapter),
-        "open_until": periods.comments_open_until(chapter),
-        "thread_url": thread_url(chapter, pid),
+        "is_editor": book.is_editor(request.user),
+        "editor_ids": selectors.book_editor_ids(book=book),
     }
     template = f"{THREAD_TEMPLATE}#thread" if request.htmx else THREAD_TEMPLATE
     response = render(request, template, context, status=status)
@@ -183,6 +215,49 @@ def thread(request: HttpRequest, book: str, chapter: str, pid: str) -> HttpRespo
     return _after_change(request, comment, _posted_message(comment))
 
 
+@cached_page("discussion")
+def discussion(request: HttpRequest, book: str) -> HttpResponse:
+    """Comments on the book as a whole and the form for one; POST posts a comment."""
+    found = chapter_selectors.book_get_for_reader(user=request.user, slug=book)
+    if request.method != "POST":
+        return render_thread(request, None, WHOLE_BOOK, book=found)
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('login')}?next={discussion_url(found)}")
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        problems = " ".join(str(e) for errors in form.errors.values() for e in errors)
+        return render_thread(
+            request, None, WHOLE_BOOK, book=found, form=form, error=problems, status=400
+        )
+    data = form.cleaned_data
+    try:
+        comment = services.comment_create_on_book(
+            user=request.user,
+            book=found,
+            body=data["body"],
+            quote=data["quote"],
+            suggestion=data["suggestion"],
+            form_token=data["form_token"],
+        )
+    except services.AlreadyPosted as posted:
+        return _after_change(request, posted.comment, _already_posted(posted.comment), info=True)
+    except services.RateLimited as error:
+        return render_thread(
+            request, None, WHOLE_BOOK, book=found, form=form, error=str(error), status=429
+        )
+    except ValidationError as error:
+        return render_thread(
+            request,
+            None,
+            WHOLE_BOOK,
+            book=found,
+            form=form,
+            error=" ".join(error.messages),
+            status=400,
+        )
+    return _after_change(request, comment, _posted_message(comment))
+
+
 def _already_posted(comment: Comment) -> str:
     if comment.parent_id:
         return _("This reply was posted already; it is not posted twice.")
@@ -202,7 +277,7 @@ def _after_change(
     (messages.info if info else messages.success)(request, message)
     if request.htmx:
         request.method = "GET"
-        return render_thread(request, comment.chapter, comment.pid)
+        return render_thread(request, comment.chapter, comment.pid, book=comment.book)
     return redirect(comment.get_absolute_url())
 
 
@@ -227,6 +302,7 @@ def _refused(request: HttpRequest, comment: Comment, error: str, status: int) ->
         request,
         comment.chapter,
         comment.pid,
+        book=comment.book,
         reply_form=ReplyForm(request.POST),
         error=error,
         status=status,

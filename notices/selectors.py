@@ -4,7 +4,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q
 
 from chapters.models import Book, chapter_readable_q
-from comments.models import Comment
+from comments.models import Comment, comment_readable_q
 from notices.models import InboxItem, Watch
 from wethink.paging import page_get
 
@@ -13,12 +13,13 @@ INBOX_PER_PAGE = 25
 
 def inbox_visible_q(user: AbstractBaseUser) -> Q:
     """The items `user` may see: their comment is not deleted, is visible (or is
-    their own), and is on a chapter they may read. A reply hidden by a moderator
-    after it was posted leaves the inbox, editors' included."""
+    their own), and is on a chapter they may read (or on a book they may read, as
+    a whole). A reply hidden by a moderator after it was posted leaves the inbox,
+    editors' included."""
     return (
         Q(comment__deleted_at__isnull=True)
         & (Q(comment__moderation=Comment.Moderation.VISIBLE) | Q(comment__author_id=user.pk))
-        & chapter_readable_q(user, through="comment__chapter__")
+        & comment_readable_q(user, through="comment__")
     )
 
 
@@ -54,7 +55,9 @@ def watches_of(*, user: AbstractBaseUser) -> list[Watch]:
         Watch.objects.filter(user_id=user.pk)
         .filter(
             Q(chapter__isnull=True, book__in=Book.objects.readable_by(user).values("pk"))
-            | chapter_readable_q(user, through="chapter__")
+            # Without the first condition a watch of a whole book (no chapter) would
+            # pass: the chapter's conditions hold on the missing row.
+            | Q(chapter__isnull=False) & chapter_readable_q(user, through="chapter__")
         )
         .select_related("book", "chapter")
         .order_by("book__title", "book_id", "chapter__position", "chapter_id")

@@ -10,6 +10,7 @@ from django.contrib.messages import constants
 from django.contrib.messages.storage.base import Message
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache, caches
+from django.urls import reverse
 from django.utils import timezone
 
 from chapters.models import Book, Chapter
@@ -356,3 +357,37 @@ def test_a_304_is_not_given_once_the_page_changed(client, url, chapter, reader, 
     response = client.get(url, HTTP_IF_NONE_MATCH=etag)
     assert response.status_code == 200
     assert response["ETag"] != etag
+
+
+def test_the_books_discussion_and_its_count_on_the_contents_are_never_stale(
+    client, chapter, reader, editor, after_commit
+):
+    book = chapter.book
+    contents = book.get_absolute_url()
+    discussion = reverse("comments:discussion", kwargs={"book": book.slug})
+    prime(client, contents)
+    prime(client, discussion)
+    prime(client, chapter.get_absolute_url())
+    with after_commit():
+        comment = services.comment_create_on_book(user=reader, book=book, body="Overall.")
+    assert thin(contents)["status"] == PASSED and thin(discussion)["status"] == PASSED
+    # A chapter's page does not show the book's discussion: it stays stored.
+    assert thin(chapter.get_absolute_url())["status"] == "200 OK"
+    assert "1 comment on the book as a whole." in client.get(contents).text
+    assert "Overall." in client.get(discussion).text
+    assert b"Overall." in thin(discussion)["body"]
+    for write in ("vote", "decide", "hide"):
+        with after_commit():
+            match write:
+                case "vote":
+                    services.vote_toggle(user=editor, comment=comment)
+                case "decide":
+                    services.comments_decide(user=editor, comments=[comment], decision="declined")
+                case "hide":
+                    services.comment_moderate(
+                        user=editor, comment=comment, action="hide", reason="x"
+                    )
+        assert thin(discussion)["status"] == PASSED, write
+        prime(client, discussion)
+    assert "Overall." not in client.get(discussion).text
+    assert "Start the discussion" in client.get(contents).text

@@ -69,6 +69,11 @@ def _book_comments_key(book_slug: str) -> str:
     return f"pv:bc:{book_slug}"
 
 
+def _discussion_key(book_slug: str) -> str:
+    """Comments on the book as a whole: their page and the contents' count of them."""
+    return f"pv:d:{book_slug}"
+
+
 # Reputations (shown beside authors in threads) count an author's votes and
 # decisions in every book: one version for the site, moved by what changes them.
 REPUTATIONS = "pv:rep"
@@ -81,7 +86,9 @@ def version_keys(scope: str, kwargs: dict) -> list[str]:
     whatever the page then shows was read after them."""
     book = kwargs["book"]
     if scope == "book":
-        return [SITE, _book_key(book)]
+        return [SITE, _book_key(book), _discussion_key(book)]
+    if scope == "discussion":
+        return [SITE, _book_key(book), _discussion_key(book), REPUTATIONS]
     if scope == "book_comments":
         return [SITE, _book_key(book), _book_comments_key(book)]
     if scope == "chapter":
@@ -134,15 +141,26 @@ def chapter_changed(chapter) -> None:
     versions_bump([_chapter_key(book, chapter.slug), _book_comments_key(book), FEEDBACK])
 
 
-def chapters_changed(*, chapter_ids) -> None:
-    """`chapter_changed` for writes that hold ids only (a queryset update, a bulk
-    insert): one query, however many chapters."""
-    from chapters.models import Chapter
+def discussion_changed(book) -> None:
+    """What the book's discussion (comments on the book as a whole) shows changed."""
+    versions_bump([_discussion_key(book.slug), _book_comments_key(book.slug), FEEDBACK])
 
-    rows = Chapter.objects.filter(pk__in=set(chapter_ids)).values_list("slug", "book__slug")
+
+def chapters_changed(*, chapter_ids, book_ids=()) -> None:
+    """`chapter_changed` for writes that hold ids only (a queryset update, a bulk
+    insert): one query, however many chapters. `book_ids` are books whose
+    discussion (comments on the book as a whole) changed."""
+    from chapters.models import Book, Chapter
+
+    rows = Chapter.objects.filter(pk__in=set(chapter_ids) - {None}).values_list(
+        "slug", "book__slug"
+    )
     keys = {
         key for slug, book in rows for key in (_chapter_key(book, slug), _book_comments_key(book))
     }
+    if book_ids:
+        for book in Book.objects.filter(pk__in=set(book_ids)).values_list("slug", flat=True):
+            keys |= {_discussion_key(book), _book_comments_key(book)}
     if keys:
         # These writes (votes, decisions, folds, moderation) may change reputations.
         versions_bump([*sorted(keys), REPUTATIONS, FEEDBACK])
@@ -398,6 +416,8 @@ def path_version_keys(path: str) -> list[str] | None:
         return None
     if found["chapter"] is None:
         return version_keys("book", found.groupdict())
+    if found["chapter"] == "discussion" and found["thread"] is None:
+        return version_keys("discussion", found.groupdict())
     if found["thread"] is not None:
         return version_keys("thread", found.groupdict())
     return version_keys("chapter", found.groupdict())
@@ -447,8 +467,20 @@ def _matches(header: str, etag: str) -> bool:
 # --- What moves the versions ----------------------------------------------------
 
 
+def comments_changed(comments) -> None:
+    """`chapters_changed` for the places of `comments`: their chapters, and the
+    discussions of the books some of them are on as a whole."""
+    chapters_changed(
+        chapter_ids={c.chapter_id for c in comments if c.chapter_id is not None},
+        book_ids={c.book_id for c in comments if c.chapter_id is None},
+    )
+
+
 def _comment_saved(sender, instance, created=False, **kwargs) -> None:
-    chapter_changed(instance.chapter)
+    if instance.chapter_id is None:
+        discussion_changed(instance.book)
+    else:
+        chapter_changed(instance.chapter)
     if not created:
         # An edit, a removal or a decision saved on the row: reputations may move.
         # A new comment has no votes and no decision yet, so it leaves them.

@@ -280,3 +280,29 @@ def test_comments_on_the_chapter_as_a_whole(page, site, viewport):
     result = Axe().run(page, options=WCAG_AA)
     assert result.violations_count == 0, result.generate_report()
     screenshot(page, f"whole-chapter-{name}")
+
+
+@pytest.mark.parametrize("viewport", [PHONE, WIDE], ids=["phone", "wide"])
+def test_comments_on_the_book_as_a_whole(page, site, viewport):
+    base, chapter = site
+    name = "phone" if viewport == PHONE else "wide"
+    page.set_viewport_size(viewport)
+    log_in(page, base, "other", chapter.book.get_absolute_url())
+    section = page.locator("#discussion")
+    expect(section).to_contain_text("The book as a whole")
+    section.get_by_role("link", name="Start the discussion").click()
+    expect(page.get_by_role("heading", name="Comments on the book as a whole")).to_be_visible()
+    expect(page.get_by_label("Quote")).to_have_count(0)
+    page.get_by_label("Your comment").fill("The chapters need one thread through them.")
+    page.get_by_role("button", name="Post comment").click()
+    expect(page.locator(".thread")).to_contain_text("The chapters need one thread through them.")
+    expect(page.get_by_role("status")).to_contain_text("Your comment is posted.")
+    # A thread page of its own has nothing to close.
+    expect(page.get_by_role("button", name="Close")).to_be_hidden()
+    result = Axe().run(page, options=WCAG_AA)
+    assert result.violations_count == 0, result.generate_report()
+    screenshot(page, f"whole-book-{name}")
+    page.get_by_role("link", name="Back to the contents").click()
+    expect(page.locator("#discussion")).to_contain_text("1 comment on the book as a whole.")
+    result = Axe().run(page, options=WCAG_AA)
+    assert result.violations_count == 0, result.generate_report()

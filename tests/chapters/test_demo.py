@@ -7,7 +7,7 @@ from django.core.management.base import CommandError
 from django.db.models import F
 
 from chapters.models import Block, Book, Chapter
-from comments.models import WHOLE_CHAPTER, Comment, CommentEdit, Flag, Vote
+from comments.models import WHOLE_BOOK, WHOLE_CHAPTER, Comment, CommentEdit, Flag, Vote
 
 
 @pytest.mark.django_db
@@ -77,6 +77,8 @@ def test_load_demo_seeds_comments_in_every_state(demo):
     assert Flag.objects.filter(comment__book=demo, resolved_at__isnull=True).exists()
     whole = top.get(pid=WHOLE_CHAPTER)
     assert whole.chapter.slug == "the-open-draft" and whole.replies.exists()
+    on_book = top.get(chapter__isnull=True)
+    assert on_book.pid == WHOLE_BOOK and on_book.replies.exists() and on_book.vote_count == 2
     # The incorporated comments were folded: their revision is the chapter's newest,
     # made by the editor with the fold's message.
     incorporated = top.filter(decision="incorporated").select_related("incorporated_in")

@@ -154,7 +154,7 @@ def comments_seed(*, book: Book, editor) -> int:
     for item in spec["comments"]:
         if item.get("pending"):
             continue
-        comment = _comment_seed(item, chapters=chapters, people=people)
+        comment = _comment_seed(item, book=book, chapters=chapters, people=people)
         if comment is not None and item.get("fold"):
             folded.append(comment)
     if folded:
@@ -167,16 +167,23 @@ def comments_seed(*, book: Book, editor) -> int:
         book.moderation = Book.Moderation.FIRST_COMMENT
         book.save(update_fields=["moderation"])
         for item in later:
-            _comment_seed(item, chapters=chapters, people=people)
+            _comment_seed(item, book=book, chapters=chapters, people=people)
         book.moderation = moderation
         book.save(update_fields=["moderation"])
     return Comment.objects.filter(book=book).count() - before
 
 
-def _comment_seed(item: dict, *, chapters: dict[str, Chapter], people: dict) -> Comment | None:
+def _comment_seed(
+    item: dict, *, book: Book, chapters: dict[str, Chapter], people: dict
+) -> Comment | None:
     """One comment of comments.json with its replies, votes, flags and decision;
     None when its chapter or paragraph is not in this database (a demo book
-    loaded from an earlier version of the files)."""
+    loaded from an earlier version of the files). No chapter: on the book as a whole."""
+    if item["chapter"] is None:
+        comment = comment_services.comment_create_on_book(
+            user=people[item["author"]], book=book, body=item["body"]
+        )
+        return _extras_seed(comment, item, people=people)
     chapter = chapters.get(item["chapter"])
     if chapter is None:
         return None
@@ -202,6 +209,12 @@ def _comment_seed(item: dict, *, chapters: dict[str, Chapter], people: dict) -> 
         quote=item.get("quote", ""),
         suggestion=item.get("suggestion", ""),
     )
+    return _extras_seed(comment, item, people=people)
+
+
+def _extras_seed(comment: Comment, item: dict, *, people: dict) -> Comment:
+    """A seeded comment's replies, votes, flags, edit, decision and removal."""
+    author = comment.author
     _replies_seed(comment, item.get("replies", []), people=people)
     for voter in item.get("votes", []):
         comment_services.vote_toggle(user=people[voter], comment=comment, voted=True)
