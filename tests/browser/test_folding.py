@@ -82,3 +82,20 @@ def test_accept_fold_and_credit(page, loop):
     expect(page.locator(".acknowledgements__name")).to_have_text(["margo"])
     expect(page.get_by_text("2 comments incorporated")).to_be_visible()
     screenshot(page, "acknowledgements-wide")
+
+
+def test_enter_in_one_items_reason_never_decides_another(page, loop):
+    """Enter in a reason field rejects that item alone, with the reason; the items
+    ticked for the bulk buttons stay as they were."""
+    base, _chapter, suggestion, note = loop
+    page.set_viewport_size(WIDE)
+    log_in(page, base, "author", "/feedback/?book=loop")
+    page.locator(f"#item-{suggestion.pk}").get_by_role("checkbox").check()
+    reason = page.locator(f"#item-{note.pk}").get_by_placeholder("Reason (optional)")
+    reason.fill("We keep one link.")
+    reason.press("Enter")
+    expect(page.get_by_text("1 comment marked declined.")).to_be_visible()
+    suggestion.refresh_from_db()
+    note.refresh_from_db()
+    assert (suggestion.decision, note.decision) == ("open", "declined")
+    assert note.replies.get().body == "We keep one link."

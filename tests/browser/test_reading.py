@@ -1,10 +1,16 @@
+import re
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.contrib.auth import get_user_model
+from playwright.sync_api import expect
 
 from chapters.services import chapter_revise
+from comments.services import comment_reply
 from tests.browser.conftest import PHONE, WIDE, screenshot
+from tests.browser.test_commenting import PASSWORD, log_in
 from tests.conftest import CHAPTER_TEXT
-from tests.factories import BookFactory, chapter_make
+from tests.factories import BookFactory, UserFactory, chapter_make, comment_make
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -64,3 +70,47 @@ def test_reading_pages_have_no_wcag_aa_violations(page, chapter_url, viewport):
         page.goto(chapter_url + path)
         result = Axe().run(page, options=WCAG_AA)
         assert result.violations_count == 0, f"{path or 'chapter'}: {result.generate_report()}"
+
+
+@pytest.mark.parametrize("viewport", [PHONE, WIDE], ids=["phone", "wide"])
+def test_since_your_last_visit(page, live_server, viewport):
+    """A returning reader sees the paragraphs changed since they last read the
+    chapter marked in the margin, each linking to its change, and their comment
+    that was answered; the contents mark the chapter."""
+    editor = UserFactory(username="ed", password=PASSWORD)
+    UserFactory(username="back", password=PASSWORD)
+    book = BookFactory(slug="again", title="Again", editors=[editor])
+    chapter = chapter_make(book=book, text=CHAPTER_TEXT, slug="first-steps", editor=editor)
+    page.set_viewport_size(viewport)
+    log_in(page, live_server.url, "back", chapter.get_absolute_url())
+    expect(page.locator(".chapter--blocks")).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    expect(page.locator(".since")).to_have_count(0)
+    reader = get_user_model().objects.get(username="back")
+    comment = comment_make(chapter=chapter, author=reader, body="Which scene?")
+    comment_reply(user=editor, parent=comment, body="The opening one.")
+    chapter_revise(
+        chapter=chapter,
+        text=CHAPTER_TEXT.replace("sets the scene", "opens the story"),
+        editor=editor,
+        message="Plainer words",
+    )
+    page.goto(live_server.url + book.get_absolute_url())
+    expect(page.get_by_text("changed since your last visit")).to_be_visible()
+    page.goto(live_server.url + chapter.get_absolute_url())
+    since = page.locator(".since")
+    expect(since).to_contain_text("Since your last visit")
+    expect(since).to_contain_text("1 paragraph changed")
+    expect(since).to_contain_text("Which scene?")
+    marked = page.locator(".chapter--blocks > .is-changed")
+    expect(marked).to_have_count(1)
+    expect(marked).to_contain_text("opens the story")
+    number = marked.locator(".block__n")
+    expect(number).to_have_attribute("href", re.compile(r"/diff/1/2/#p-"))
+    name = "phone" if viewport == PHONE else "wide"
+    screenshot(page, f"since-visit-{name}")
+    number.click()
+    expect(page).to_have_url(re.compile(r"/diff/1/2/"))
+    # The baseline is the visit before today's: coming back the same day keeps it.
+    page.goto(live_server.url + chapter.get_absolute_url())
+    expect(page.locator(".since")).to_contain_text("1 paragraph changed")
