@@ -32,3 +32,9 @@ def test_pages_link_an_icon_that_exists(client, book):
     page = client.get(book.get_absolute_url()).content.decode()
     assert '<link rel="icon" href="/static/img/favicon.svg" type="image/svg+xml">' in page
     assert finders.find("img/favicon.svg")
+
+
+def test_the_old_favicon_address_leads_to_the_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"] == "/static/img/favicon.svg"

@@ -1,10 +1,19 @@
 from django.contrib import admin
+from django.http import HttpResponsePermanentRedirect
+from django.templatetags.static import static
 from django.urls import include, path
 
 admin.site.site_header = "wethink administration"
 admin.site.site_title = "wethink admin"
 
+
+def favicon(request):
+    """Pages name their icon; a browser asking the old way (on a feed, the API) finds it too."""
+    return HttpResponsePermanentRedirect(static("img/favicon.svg"))
+
+
 urlpatterns = [
+    path("favicon.ico", favicon),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
