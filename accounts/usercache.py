@@ -4,7 +4,7 @@ Every signed-in request needs its user: Django's `AuthenticationMiddleware` read
 the row by primary key each time. Here the row is kept in the shared cache beside a
 *version*, a random token per person (`uv:<id>`) that is replaced after every commit
 that changes the person: a save or delete of the user (a password, `is_active`,
-`is_staff`, the username) and, through `wethink.header`, what the page header
+`is_staff`, the username) and, through `accounts.header`, what the page header
 shows for them (the books they edit). A kept user whose version is not the current
 one is never used, so a deactivated account or a changed password takes effect at
 once, exactly as with the database read.
@@ -12,7 +12,7 @@ once, exactly as with the database read.
 The session is still verified as Django verifies it (`get_session_auth_hash`,
 with the fallback secrets), on the kept user's password hash.
 
-The header facts of the person (`wethink.header`) are read in the same round trip.
+The header facts of the person (`accounts.header`) are read in the same round trip.
 """
 
 from functools import partial

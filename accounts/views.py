@@ -15,8 +15,6 @@ from accounts import services
 from accounts.forms import ProfileForm, QueuedPasswordResetForm, SignupForm
 from accounts.models import ApiToken
 from accounts.throttling import client_ip, over_limit
-from comments.selectors import comments_by_author, reputations
-from notices.selectors import watches_of
 from wethink.params import next_param
 
 
@@ -55,20 +53,14 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 
 def _profile_context(request: HttpRequest, person, *, form: ProfileForm | None = None) -> dict:
-    """What the profile page shows: the person's comments as the viewer may see them
-    and their reputation; to the person themselves also their settings form, API
-    token and watches."""
+    """What the profile page shows: to the person themselves, their settings form and
+    API token. Their comments and watches are parts the comments and notices apps
+    add to the page (`person_comments`, `person_watches`), so accounts needs neither."""
     is_owner = request.user.is_authenticated and request.user.pk == person.pk
-    context = {
-        "person": person,
-        "is_owner": is_owner,
-        "mine": comments_by_author(viewer=request.user, author=person),
-        "reputation": reputations(user_ids=[person.pk]).get(person.pk, 0),
-    }
+    context = {"person": person, "is_owner": is_owner}
     if is_owner:
         context["form"] = form or ProfileForm(instance=services.profile_get(person))
         context["token"] = ApiToken.objects.filter(user=person).first()
-        context["watches"] = watches_of(user=person)
     return context
 
 

@@ -87,7 +87,7 @@ def attention(request) -> dict:
     shows them (only to people who edit a book)."""
 
     def counts() -> dict:
-        from wethink.header import header_facts
+        from accounts.header import header_facts
 
         facts = header_facts(request) if request.user.is_authenticated else {}
         return editor_counts(request, edited_books=facts.get("edited_books", ()))

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from accounts.personcache import kept_for_person
 from chapters import selectors as chapter_selectors
 from chapters.diffing import fold_unchanged, words_diff
 from chapters.models import Book
@@ -21,7 +22,6 @@ from comments.queue import QueueFilters, feedback_queue
 from wethink.errors import error_response
 from wethink.pagecache import FEEDBACK, REPUTATIONS, SITE
 from wethink.params import BadParameter, int_list, int_param, int_value, next_param
-from wethink.personcache import kept_for_person
 
 
 def _back(request: HttpRequest, default: str) -> str:

@@ -31,7 +31,7 @@ from chapters.services import (
 from comments.models import Comment
 from comments.notifications import notify_decision
 from comments.services import word_span
-from notices.services import inbox_decisions
+from comments.signals import comments_decided
 from wethink.rendering import render_chapter
 
 FENCE = re.compile(r"^(```|~~~)")
@@ -421,6 +421,8 @@ def fold_save(
         comment.decided_at = now
         comment.save(update_fields=["decision", "incorporated_in", "decided_by", "decided_at"])
         transaction.on_commit(lambda comment=comment: notify_decision(comment=comment), robust=True)
-    inbox_decisions(comments=comments, decision=Comment.Decision.INCORPORATED, actor=user)
+    comments_decided.send(
+        sender=Comment, comments=comments, decision=Comment.Decision.INCORPORATED, actor=user
+    )
     chapter.refresh_from_db()
     return revision

@@ -32,7 +32,7 @@ from comments.models import (
     Vote,
 )
 from comments.notifications import notify_decision, notify_reply
-from notices.services import inbox_comment_changed, inbox_decisions, inbox_reply
+from comments.signals import comment_changed, comment_replied, comments_decided
 from wethink import pagecache
 from wethink.rendering import render_comment
 
@@ -381,7 +381,7 @@ def _reply_save(
     )
     reply.full_clean(exclude=FETCHED)
     _save_once(reply)
-    inbox_reply(reply=reply)
+    comment_replied.send(sender=Comment, reply=reply)
     if reply.moderation == Comment.Moderation.VISIBLE:
         transaction.on_commit(lambda: notify_reply(reply=reply), robust=True)
     return reply
@@ -438,7 +438,7 @@ def comment_delete(*, user: AbstractBaseUser, comment: Comment) -> Comment:
     comment.body_html = ""
     comment.suggestion = ""
     comment.save(update_fields=["deleted_at", "body", "body_html", "suggestion"])
-    inbox_comment_changed(comment=comment)
+    comment_changed.send(sender=Comment, comment=comment, approved=False)
     return comment
 
 
@@ -534,7 +534,7 @@ def comment_moderate(
     comment.moderation_reason = reason if action != "approve" else ""
     comment.save(update_fields=["moderation", "moderation_reason"])
     comment.flags.filter(resolved_at__isnull=True).update(resolved_at=timezone.now())
-    inbox_comment_changed(comment=comment, approved=action == "approve")
+    comment_changed.send(sender=Comment, comment=comment, approved=action == "approve")
     log.info("moderation: %s %s comment %s (%s)", user, action, comment.pk, reason)
     return comment
 
@@ -632,7 +632,7 @@ def comments_decide(
         comment.decided_by = user
         comment.decided_at = now
         comment.decision_reason = reason
-    inbox_decisions(comments=comments, decision=decision, actor=user)
+    comments_decided.send(sender=Comment, comments=comments, decision=decision, actor=user)
     if decision == Comment.Decision.DECLINED and reason:
         _replies_save(parents=comments, author=user, body=reason)
     if decision == Comment.Decision.ACCEPTED:

@@ -23,11 +23,11 @@ from django.tasks.backends.immediate import ImmediateBackend
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from chapters.backup import book_backup
 from chapters.exporting import export_epub, export_html, export_markdown
 from chapters.importing import ImportRefused, Limits, read_zip
 from chapters.models import Book
 from chapters.services import book_import
+from jobs.backup import book_backup
 from jobs.models import BookJob
 
 log = logging.getLogger(__name__)

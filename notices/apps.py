@@ -7,8 +7,12 @@ class NoticesConfig(AppConfig):
     verbose_name = _("Watches and inboxes")
 
     def ready(self) -> None:
+        from accounts.header import FACTS
+        from notices.receivers import receivers_connect
         from notices.selectors import inbox_unread_count, watch_keys
-        from wethink.header import FACTS
+
+        # The inbox hears of replies, decisions and moderation (comments.signals).
+        receivers_connect()
 
         # {{ header.unread }} in the page header, and the watch buttons' state.
         FACTS["unread"] = inbox_unread_count

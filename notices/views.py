@@ -6,9 +6,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.header import header_facts_forget
 from chapters import selectors as chapter_selectors
 from notices import selectors, services
-from wethink.header import header_facts_forget
 from wethink.params import int_param, next_param
 
 

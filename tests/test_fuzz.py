@@ -28,12 +28,12 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase as HypothesisTestCase
 
 from accounts.forms import ProfileForm, SignupForm
-from chapters.admin import BookImportForm, ChapterAdminForm
 from chapters.models import Book
 from chapters.services import chapter_revise
 from comments.forms import CommentForm, EditForm, FlagForm, ModerateForm, ReplyForm
 from comments.models import Comment
 from comments.services import comment_reply
+from pages.admin import BookImportForm, ChapterAdminForm
 from tests.conftest import CHAPTER_TEXT
 from tests.factories import BookFactory, UserFactory, chapter_make, comment_make
 

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "comments",
     "jobs",
     "notices",
+    "pages",
 ]
 
 MIDDLEWARE = [
@@ -128,11 +129,11 @@ TEMPLATES = [
                 # {{ csp_nonce }}, and the nonce the admin's own inline style needs.
                 "django.template.context_processors.csp",
                 # {{ header }}: what the page header shows the signed-in person.
-                "wethink.header.header",
+                "accounts.header.header",
                 # {{ attention }}: open feedback and comments to moderate, for editors.
                 "comments.attention.attention",
-                # A slot for the CSRF token in pages kept per person (wethink.personcache).
-                "wethink.personcache.csrf_slot",
+                # A slot for the CSRF token in pages kept per person (accounts.personcache).
+                "accounts.personcache.csrf_slot",
             ],
         },
     },

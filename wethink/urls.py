@@ -19,7 +19,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("notices.urls")),
     path("", include("comments.urls")),
-    path("", include("chapters.urls")),
+    path("", include("pages.urls")),
 ]
 
 # Error pages in the site's design, and JSON under /api/ (wethink.errors).

@@ -2,6 +2,7 @@ from django import template
 from django.utils.safestring import SafeString
 
 from chapters.diffing import phrase_diff, words_diff
+from comments.selectors import comments_by_author, reputations
 
 register = template.Library()
 
@@ -22,3 +23,15 @@ def suggestion_diff(comment) -> SafeString:
 @register.filter
 def get_count(counts: dict, key: str) -> int:
     return counts.get(key, 0)
+
+
+@register.inclusion_tag("comments/profile_comments.html", takes_context=True)
+def person_comments(context, person):
+    """A person's comments as the page's viewer may see them, with their counts and
+    reputation: the comments part of a profile page (`accounts.views.profile`)."""
+    viewer = context["request"].user
+    return {
+        **context.flatten(),
+        "mine": comments_by_author(viewer=viewer, author=person),
+        "reputation": reputations(user_ids=[person.pk]).get(person.pk, 0),
+    }

@@ -1,10 +1,12 @@
-"""The watch button. Its state comes from the person's header facts, and the book
-and chapter from the page's address, so it costs no query and fits any page
-frame (the signed-in chapter page renders only its frame per request)."""
+"""The watch button and a person's watches on their profile. The button's state
+comes from the person's header facts, and the book and chapter from the page's
+address, so it costs no query and fits any page frame (the signed-in chapter page
+renders only its frame per request)."""
 
 from django import template
 
-from wethink.header import header_facts
+from accounts.header import header_facts
+from notices.selectors import watches_of
 
 register = template.Library()
 
@@ -27,3 +29,9 @@ def watch_button(context):
     if chapter is not None and not book_watched:
         return {**shown, "chapter": chapter, "on": f"{book}/{chapter}" in watching}
     return {**shown, "chapter": None, "on": book_watched, "via_book": chapter is not None}
+
+
+@register.inclusion_tag("notices/_person_watches.html", takes_context=True)
+def person_watches(context, person):
+    """What a person watches, each with a button to stop: their profile page's part."""
+    return {**context.flatten(), "watches": watches_of(user=person)}

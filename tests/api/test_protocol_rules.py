@@ -545,7 +545,7 @@ def test_draft_books_containers_are_404(client, chapter):
 
 
 def test_tags_canonical_and_via_survive_a_backup(api, chapter):
-    from chapters.backup import backup_restore, book_backup
+    from jobs.backup import backup_restore, book_backup
 
     bodies = [
         {"type": "TextualBody", "value": "Kept", "purpose": "commenting"},

@@ -6,7 +6,6 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from accounts.services import profile_get
-from chapters.backup import book_backup
 from chapters.models import Block, Book, Chapter, ChapterRevision
 from chapters.services import chapter_restore, chapter_revise
 from comments.folding import fold_save
@@ -22,6 +21,7 @@ from comments.services import (
     flag_create,
     vote_toggle,
 )
+from jobs.backup import book_backup
 from tests.conftest import CHAPTER_TEXT
 from tests.factories import BookFactory, UserFactory, chapter_make, comment_make
 from wethink.rendering import render_chapter, render_comment

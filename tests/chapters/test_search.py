@@ -1,8 +1,8 @@
 from django.urls import reverse
 
 from chapters.models import Book, Chapter
-from chapters.search import book_search
 from comments.services import comment_moderate
+from pages.search import book_search
 from tests.factories import chapter_make, comment_make
 
 

@@ -14,7 +14,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.services import token_create
-from chapters.backup import BackupError, backup_restore, book_backup
 from chapters.models import Book
 from chapters.services import chapter_revise
 from comments.models import WHOLE_BOOK, WHOLE_CHAPTER, Comment
@@ -23,6 +22,7 @@ from comments.services import (
     comment_create_on_book,
     comment_reply,
 )
+from jobs.backup import BackupError, backup_restore, book_backup
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

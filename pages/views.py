@@ -8,13 +8,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from chapters import reading, selectors, signed_in, visits
+from chapters import reading, selectors
 from chapters.diffing import fold_unchanged, revisions_diff
 from chapters.periods import comments_closed_reason, comments_open_until
-from chapters.search import book_search
 from chapters.services import RevisionConflict, chapter_restore
 from comments import selectors as comment_selectors
 from comments.models import WHOLE_CHAPTER
+from pages import signed_in, visits
+from pages.search import book_search
 from wethink.pagecache import cached_page
 from wethink.params import int_param
 

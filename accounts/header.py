@@ -16,20 +16,12 @@ processor below).
 from django.core.cache import cache
 from django.utils.functional import SimpleLazyObject
 
-from accounts.usercache import KEEP_SECONDS, header_key, people_changed, version_key
+from accounts.usercache import KEEP_SECONDS, header_key, version_key
 from wethink.pagecache import versions_read
 
-
-def _edited_books(user) -> tuple[str, ...]:
-    """Slugs of the books the person edits (staff are editors of every book anyway)."""
-    from chapters.models import Book
-
-    return tuple(Book.objects.filter(editors=user).order_by().values_list("slug", flat=True))
-
-
-FACTS = {
-    "edited_books": _edited_books,
-}
+# Filled by the apps that own the facts, in their `ready()`: chapters (the books a
+# person edits), comments (what waits for an editor), notices (the inbox, watches).
+FACTS: dict = {}
 
 
 def header_facts(request) -> dict:
@@ -62,52 +54,6 @@ def header_facts_forget(request) -> None:
         cache.delete(header_key(request.user.pk))
 
 
-def edits_book(request, book_slug: str) -> bool:
-    """Whether the signed-in person may edit the book (staff may edit every book)."""
-    user = request.user
-    return user.is_authenticated and (
-        user.is_staff or book_slug in header_facts(request).get("edited_books", ())
-    )
-
-
 def header(request) -> dict:
     """Context processor: `header`, the person's header facts, read when used."""
     return {"header": SimpleLazyObject(lambda: header_facts(request))}
-
-
-# --- What changes the facts -----------------------------------------------------
-
-
-def _editors_changed(sender, instance, action, reverse, model, pk_set, **kwargs) -> None:
-    if action not in {"post_add", "post_remove", "pre_clear"}:
-        return
-    if reverse:  # user.edited_books.add(book...)
-        people_changed([instance.pk])
-    elif action == "pre_clear":
-        people_changed(instance.editors.values_list("pk", flat=True))
-    else:
-        people_changed(pk_set or ())
-
-
-def _book_saved(sender, instance, **kwargs) -> None:
-    # A renamed book changes the slugs its editors' facts hold.
-    if instance.pk is not None:
-        people_changed(
-            list(
-                sender.editors.through.objects.filter(book_id=instance.pk).values_list(
-                    "user_id", flat=True
-                )
-            )
-        )
-
-
-def receivers_connect() -> None:
-    from django.db.models.signals import m2m_changed, post_save, pre_delete
-
-    from chapters.models import Book
-
-    m2m_changed.connect(
-        _editors_changed, sender=Book.editors.through, dispatch_uid="header-editors"
-    )
-    post_save.connect(_book_saved, sender=Book, dispatch_uid="header-book-saved")
-    pre_delete.connect(_book_saved, sender=Book, dispatch_uid="header-book-deleted")

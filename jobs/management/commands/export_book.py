@@ -40,7 +40,7 @@ class Command(BaseCommand):
         elif kind == "epub":
             output.write_bytes(export_epub(book))
         else:
-            from chapters.backup import book_backup
+            from jobs.backup import book_backup
 
             data = json.dumps(book_backup(book=book), ensure_ascii=False, indent=1, sort_keys=True)
             output.write_text(data, encoding="utf-8")

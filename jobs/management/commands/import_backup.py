@@ -4,7 +4,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from chapters.backup import backup_restore
+from jobs.backup import backup_restore
 
 
 class Command(BaseCommand):

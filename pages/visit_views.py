@@ -9,7 +9,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
-from chapters import selectors, visits
+from chapters import selectors
+from pages import visits
 
 
 @login_required

@@ -1,7 +1,9 @@
 from django.urls import path
 
-from chapters import views, visit_views
+from pages import views, visit_views
 
+# The names keep the namespace they have always had, `chapters:` (the pages are
+# the books' and chapters'): templates and the other apps' links name them.
 app_name = "chapters"
 
 urlpatterns = [

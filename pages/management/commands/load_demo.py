@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.services import profile_update
-from chapters.management.commands.import_book import chapter_slug
+from chapters.importing import chapter_slug
 from chapters.models import Block, Book, Chapter
 from chapters.services import chapter_create, chapter_revise
 from comments import services as comment_services

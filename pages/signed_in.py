@@ -41,10 +41,11 @@ from django.utils.cache import patch_vary_headers
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
+from accounts.header import header_facts
 from accounts.usercache import prefetched
+from chapters.editors import edits_book
 from comments.selectors import has_unlisted_comments
 from wethink.compression import deflated, gzip_around
-from wethink.header import edits_book, header_facts
 from wethink.pagecache import (
     ACCEPTS_GZIP,
     FEEDBACK,
