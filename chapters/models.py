@@ -354,7 +354,7 @@ class ChapterVisit(models.Model):
     `revision` and `seen_at` are the latest view; `since_revision` and `since_at`
     the visit before it (the day before, or earlier), which the chapter page
     compares with now. Written at most once per reader, chapter and day, or when
-    the reader sees a newer revision (`chapters.visits.visit_record`)."""
+    the reader sees a newer revision (`pages.visits.visit_record`)."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chapter_visits"

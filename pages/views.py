@@ -124,7 +124,7 @@ def _reading_page(request: HttpRequest, chapter, revision) -> HttpResponse:
 
 def _chapter_body(user, book: str, chapter: str) -> dict:
     """The parts of the current chapter page that are the same for everyone who sees
-    what `user` sees (see `chapters.signed_in`)."""
+    what `user` sees (see `pages.signed_in`)."""
     found = selectors.chapter_get_for_reader(user=user, book=book, chapter=chapter)
     context = _reading_context(user, found, found.current_revision)
     # It shows the closing date, and the neighbours change when a chapter opens.

@@ -1,7 +1,7 @@
 """The chapter page's "since your last visit" notice, asked for by the page's script.
 
 The chapter page itself is the same for every reader (and kept whole in the cache,
-`chapters.signed_in`); the script posts here once the page is shown, which records
+`pages.signed_in`); the script posts here once the page is shown, which records
 the visit and answers the notice for this reader alone."""
 
 from django.contrib.auth.decorators import login_required

@@ -119,7 +119,7 @@ class Command(BaseCommand):
 
 
 def comments_seed(*, book: Book, editor) -> int:
-    """The demo readers and their comments (chapters/demo/comments.json), once.
+    """The demo readers and their comments (pages/demo/comments.json), once.
 
     Everything is written through the services a reader or an editor uses, in an
     order that leaves a comment in every state: on an earlier revision, on text a
