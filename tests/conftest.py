@@ -1,3 +1,9 @@
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from tests.factories import BookFactory, UserFactory, chapter_make
@@ -19,6 +25,9 @@ A second paragraph, with *emphasis* and a [link](https://example.org/).
 print("hello")
 ```
 """
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSED = "599 Passed to Django"
 
 
 def pytest_configure(config):
@@ -68,3 +77,56 @@ def book(db, editor):
 @pytest.fixture
 def chapter(book, editor):
     return chapter_make(book=book, text=CHAPTER_TEXT, slug="first-steps", editor=editor)
+
+
+def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    """manage.py in a fresh process, its settings read from `env` instead of the test run's."""
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "SITE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def thin(path, *, method="GET", query="", cookie="", **headers):
+    """A request to the WSGI layer in front of Django; a miss comes back as PASSED."""
+    from wethink import pagecache
+
+    environ = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "QUERY_STRING": query,
+        "HTTP_HOST": "testserver",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(),
+        "HTTP_COOKIE": cookie,
+        **headers,
+    }
+    answer = {}
+
+    def django(environ, start_response):
+        start_response(PASSED, [])
+        return [b""]
+
+    def start_response(status, headers):
+        answer["status"] = status
+        answer["headers"] = dict(headers)
+
+    answer["body"] = b"".join(pagecache.PageCacheApp(django)(environ, start_response))
+    return answer
+
+
+def prime(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    assert thin(url)["status"] == "200 OK"
+    return response

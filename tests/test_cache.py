@@ -10,7 +10,7 @@ from django.core.cache import caches
 from django.urls import reverse
 
 from comments.models import Comment
-from tests.test_settings import run_manage
+from tests.conftest import run_manage
 from wethink.cache import FailSoftRedisCache, RedisWire
 
 # Nothing listens on port 1, so every connection is refused at once.

@@ -2,7 +2,6 @@
 after a write has returned, never carrying one person's token to another."""
 
 import gzip
-import io
 from datetime import timedelta
 
 import pytest
@@ -18,43 +17,9 @@ from chapters.services import chapter_revise
 from comments import services
 from comments.folding import fold_save
 from comments.models import Comment
+from tests.conftest import PASSED, prime, thin
 from tests.factories import chapter_make, comment_make
 from wethink import pagecache
-
-PASSED = "599 Passed to Django"
-
-
-def thin(path, *, method="GET", query="", cookie="", **headers):
-    """A request to the WSGI layer in front of Django; a miss comes back as PASSED."""
-    environ = {
-        "REQUEST_METHOD": method,
-        "PATH_INFO": path,
-        "QUERY_STRING": query,
-        "HTTP_HOST": "testserver",
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(),
-        "HTTP_COOKIE": cookie,
-        **headers,
-    }
-    answer = {}
-
-    def django(environ, start_response):
-        start_response(PASSED, [])
-        return [b""]
-
-    def start_response(status, headers):
-        answer["status"] = status
-        answer["headers"] = dict(headers)
-
-    answer["body"] = b"".join(pagecache.PageCacheApp(django)(environ, start_response))
-    return answer
-
-
-def prime(client, url):
-    response = client.get(url)
-    assert response.status_code == 200
-    assert thin(url)["status"] == "200 OK"
-    return response
 
 
 @pytest.fixture

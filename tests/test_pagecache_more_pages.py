@@ -7,8 +7,8 @@ from django.urls import reverse
 from chapters.services import chapter_revise
 from comments import services
 from comments.folding import fold_save
+from tests.conftest import PASSED, prime, thin
 from tests.factories import BookFactory, UserFactory, chapter_make, comment_make
-from tests.test_pagecache import PASSED, prime, thin
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 

@@ -21,7 +21,7 @@ from comments.models import Comment
 from comments.services import comment_moderate, comment_reply
 from tests.api.annotation_model import assert_annotation, assert_collection, assert_page
 from tests.conftest import CHAPTER_TEXT
-from tests.factories import UserFactory, comment_make
+from tests.factories import UserFactory, big_chapter, comment_make
 
 LD = "application/ld+json"
 
@@ -297,8 +297,6 @@ def test_rate_limit_closed_book_and_size(client, chapter, reader, settings):
 
 @pytest.mark.django_db
 def test_list_queries_do_not_grow(client):
-    from tests.comments.test_queries import big_chapter
-
     readers = [UserFactory() for _ in range(5)]
     small, _ = big_chapter("small", blocks=5, comments=10, readers=readers)
     large, _ = big_chapter("large", blocks=300, comments=5000, readers=readers)

@@ -18,7 +18,7 @@ from comments.models import Comment, CommentEdit
 from comments.services import comment_moderate, comment_reply
 from tests.api.annotation_model import assert_annotation, assert_page
 from tests.conftest import CHAPTER_TEXT
-from tests.factories import UserFactory, chapter_make, comment_make
+from tests.factories import UserFactory, big_chapter, chapter_make, comment_make
 
 LD = "application/ld+json"
 LDP = "http://www.w3.org/ns/ldp#"
@@ -500,8 +500,6 @@ def test_search_by_chapter_user_quote_text_and_state(client, chapter, reader, ed
 
 @pytest.mark.django_db
 def test_search_and_container_queries_do_not_grow(client):
-    from tests.comments.test_queries import big_chapter
-
     readers = [UserFactory() for _ in range(5)]
     counts = []
     for slug, blocks, comments in (("small", 5, 10), ("large", 300, 3000)):

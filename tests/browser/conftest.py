@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import CHAPTER_TEXT
+from tests.factories import BookFactory, UserFactory, chapter_make
+
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 
@@ -17,6 +20,16 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 PHONE = {"width": 390, "height": 844}
 WIDE = {"width": 1280, "height": 900}
+
+WCAG_AA = {
+    "runOnly": {
+        "type": "tag",
+        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"],
+    }
+}
+PASSWORD = "a-long-test-password"
+# Set by `load_demo --allow-demo-accounts`, which the `demo` fixture runs.
+DEMO_PASSWORDS = {"reader": "reader-demo-1", "editor": "editor-demo-1"}
 
 
 def pytest_collection_modifyitems(config, items):
@@ -74,3 +87,29 @@ def demo(live_server):
 
     call_command("load_demo", allow_demo_accounts=True, stdout=StringIO())
     return Book.objects.get(slug="writing-in-the-open")
+
+
+@pytest.fixture
+def site(live_server):
+    """A one-chapter book on the live server and a reader "other" who can log in."""
+    book = BookFactory(slug="live", title="A Live Book")
+    chapter = chapter_make(book=book, text=CHAPTER_TEXT, slug="first-steps")
+    UserFactory(username="other", password=PASSWORD)
+    return live_server.url, chapter
+
+
+def log_in(page, base: str, username: str, next_path: str = "/") -> None:
+    page.goto(f"{base}/accounts/login/?next={next_path}")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+
+def log_in_demo(page, base: str, role: str) -> None:
+    """Log in as the demo book's reader or editor (see the `demo` fixture)."""
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("Username").fill(role)
+    page.get_by_label("Password").fill(DEMO_PASSWORDS[role])
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{base}/**")
+    assert page.get_by_role("button", name="Log out").count() == 1

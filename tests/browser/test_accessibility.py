@@ -10,19 +10,12 @@ from django.urls import NoReverseMatch, reverse
 
 from chapters.models import Book
 from comments.models import Comment
-from tests.browser.conftest import SCREENSHOTS
+from tests.browser.conftest import SCREENSHOTS, WCAG_AA, log_in_demo
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-WCAG_AA = {
-    "runOnly": {
-        "type": "tag",
-        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"],
-    }
-}
 PHONE = {"width": 390, "height": 844}
 WIDE = {"width": 1440, "height": 900}
-PASSWORDS = {"reader": "reader-demo-1", "editor": "editor-demo-1"}
 
 
 def _url(name: str, **kwargs) -> str | None:
@@ -94,15 +87,6 @@ def violations(page, url: str, *, status: int = 200) -> list[str]:
     return found
 
 
-def log_in(page, base: str, role: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Username").fill(role)
-    page.get_by_label("Password").fill(PASSWORDS[role])
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{base}/**")
-    assert page.get_by_role("button", name="Log out").count() == 1
-
-
 @pytest.mark.parametrize("viewport", [PHONE, WIDE], ids=["phone", "wide"])
 @pytest.mark.parametrize("role", ["reader", "editor"])
 def test_every_page_meets_wcag_aa(browser, live_server, demo, role, viewport):
@@ -119,7 +103,7 @@ def test_every_page_meets_wcag_aa(browser, live_server, demo, role, viewport):
         }
         for name, path in visitor.items():
             report[name] = violations(page, base + path)
-        log_in(page, base, role)
+        log_in_demo(page, base, role)
         for name, path in pages(demo, role).items():
             report[name] = violations(page, base + path, status=STATUSES.get(name, 200))
         # A thread opened on the chapter page, as a script-enabled reader opens it.

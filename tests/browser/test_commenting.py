@@ -7,27 +7,9 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from comments.models import Comment
-from tests.browser.conftest import PHONE, WIDE, screenshot
-from tests.conftest import CHAPTER_TEXT
-from tests.factories import BookFactory, UserFactory, chapter_make
+from tests.browser.conftest import PASSWORD, PHONE, WCAG_AA, WIDE, log_in, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-WCAG_AA = {
-    "runOnly": {
-        "type": "tag",
-        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"],
-    }
-}
-PASSWORD = "a-long-test-password"
-
-
-@pytest.fixture
-def site(live_server):
-    book = BookFactory(slug="live", title="A Live Book")
-    chapter = chapter_make(book=book, text=CHAPTER_TEXT, slug="first-steps")
-    UserFactory(username="other", password=PASSWORD)
-    return live_server.url, chapter
 
 
 def sign_up(page, base: str, username: str) -> None:
@@ -38,13 +20,6 @@ def sign_up(page, base: str, username: str) -> None:
     page.get_by_label("Password confirmation").fill(PASSWORD)
     page.get_by_role("button", name="Sign up").click()
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
-
-
-def log_in(page, base: str, username: str, next_path: str = "/") -> None:
-    page.goto(f"{base}/accounts/login/?next={next_path}")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
 
 
 def test_sign_up_comment_reply_vote_and_quote_a_passage(page, site):

@@ -12,8 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from comments.models import Comment
-from tests.browser.conftest import PHONE, WIDE
-from tests.browser.test_commenting import PASSWORD, log_in
+from tests.browser.conftest import PASSWORD, PHONE, WIDE, log_in
 from tests.conftest import CHAPTER_TEXT
 from tests.factories import BookFactory, UserFactory, chapter_make, comment_make
 

@@ -6,8 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from comments.models import Comment
-from tests.browser.conftest import WIDE, screenshot
-from tests.browser.test_commenting import PASSWORD, log_in
+from tests.browser.conftest import PASSWORD, WIDE, log_in, screenshot
 from tests.conftest import CHAPTER_TEXT
 from tests.factories import BookFactory, UserFactory, chapter_make, comment_make
 

@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_commenting import log_in, site  # noqa: F401 - the fixture
+from tests.browser.conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -12,7 +12,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
     ("selected", "quoted"),
     [("pening paragrap", "opening paragraph"), (" sets the scen", "sets the scene")],
 )
-def test_a_selection_cut_inside_words_is_quoted_in_whole_words(page, site, selected, quoted):  # noqa: F811
+def test_a_selection_cut_inside_words_is_quoted_in_whole_words(page, site, selected, quoted):
     base, chapter = site
     log_in(page, base, "other", chapter.get_absolute_url())
     paragraph = page.locator("[data-pid]").nth(1).locator("p")

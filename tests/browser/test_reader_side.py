@@ -9,8 +9,7 @@ from playwright.sync_api import expect
 
 from comments.models import Comment
 from comments.services import comment_reply
-from tests.browser.conftest import PHONE, WIDE, screenshot
-from tests.browser.test_commenting import PASSWORD, WCAG_AA, log_in
+from tests.browser.conftest import PASSWORD, PHONE, WCAG_AA, WIDE, log_in, screenshot
 from tests.conftest import CHAPTER_TEXT
 from tests.factories import BookFactory, UserFactory, chapter_make, comment_make
 

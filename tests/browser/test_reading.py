@@ -7,16 +7,11 @@ from playwright.sync_api import expect
 
 from chapters.services import chapter_revise
 from comments.services import comment_reply
-from tests.browser.conftest import PHONE, WIDE, screenshot
-from tests.browser.test_commenting import PASSWORD, log_in
+from tests.browser.conftest import PASSWORD, PHONE, WCAG_AA, WIDE, log_in, screenshot
 from tests.conftest import CHAPTER_TEXT
 from tests.factories import BookFactory, UserFactory, chapter_make, comment_make
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-WCAG_AA = {
-    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}
-}
 
 
 @pytest.fixture

@@ -6,8 +6,7 @@ from axe_playwright_python.sync_playwright import Axe
 
 from comments.services import comment_reply
 from notices.models import Watch
-from tests.browser.conftest import screenshot
-from tests.browser.test_accessibility import PHONE, WCAG_AA, WIDE, log_in
+from tests.browser.conftest import PHONE, WCAG_AA, WIDE, log_in_demo, screenshot
 from tests.factories import UserFactory, comment_make
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -28,7 +27,7 @@ def test_watch_a_chapter_and_read_the_inbox_without_javascript(
     base = live_server.url
     size = "phone" if viewport == PHONE else "wide"
     try:
-        log_in(page, base, "reader")
+        log_in_demo(page, base, "reader")
         page.goto(base + chapter.get_absolute_url())
         page.get_by_role("button", name="Watch this chapter").click()
         assert page.get_by_text("You watch this chapter.").count() == 1

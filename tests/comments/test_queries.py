@@ -6,56 +6,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from comments.models import Comment, Vote
-from tests.factories import BookFactory, UserFactory, chapter_make
-
-
-def big_chapter(slug: str, *, blocks: int, comments: int, readers):
-    book = BookFactory(slug=slug)
-    text = "\n\n".join(
-        ["# Big"] + [f"Paragraph number {i} of the chapter." for i in range(1, blocks)]
-    )
-    chapter = chapter_make(book=book, text=text, slug="big")
-    revision = chapter.current_revision
-    block_list = list(revision.blocks.order_by("position"))
-    rows = [
-        Comment(
-            book=book,
-            chapter=chapter,
-            revision=revision,
-            pid=block_list[i % len(block_list)].pid,
-            origin_pid=block_list[i % len(block_list)].pid,
-            block_text=block_list[i % len(block_list)].text,
-            body=f"Comment {i}",
-            body_html=f"<p>Comment {i}</p>",
-            author=readers[i % len(readers)],
-            quote_exact="Paragraph" if i % 3 == 0 else "",
-        )
-        for i in range(comments)
-    ]
-    Comment.objects.bulk_create(rows, batch_size=1000)
-    roots = list(Comment.objects.filter(chapter=chapter).order_by("id")[: comments // 5])
-    Comment.objects.bulk_create(
-        [
-            Comment(
-                book=book,
-                chapter=chapter,
-                revision=revision,
-                pid=root.pid,
-                origin_pid=root.pid,
-                block_text=root.block_text,
-                body="reply",
-                body_html="<p>reply</p>",
-                author=readers[0],
-                parent=root,
-                depth=1,
-            )
-            for root in roots
-        ],
-        batch_size=1000,
-    )
-    Vote.objects.bulk_create([Vote(comment=root, user=readers[1]) for root in roots[:500]])
-    return chapter, block_list
+from comments.models import Comment
+from tests.factories import UserFactory, big_chapter
 
 
 def count(client, url) -> int:
