@@ -120,3 +120,10 @@ def chapter_history(*, chapter: Chapter, page: int | None = None) -> Page:
         number=page,
         per_page=HISTORY_PAGE_SIZE,
     )
+
+
+def current_block_texts(chapter: Chapter) -> dict[str, str]:
+    """The text of each block (by pid) of the chapter's current revision. One query."""
+    return dict(
+        Block.objects.filter(revision_id=chapter.current_revision_id).values_list("pid", "text")
+    )

@@ -17,11 +17,12 @@ from chapters import selectors as chapter_selectors
 from chapters.diffing import fold_unchanged, words_diff
 from chapters.models import Book
 from comments import folding, selectors, services
+from comments.forms import DecisionRequest
 from comments.models import Comment
 from comments.queue import QueueFilters, feedback_queue
 from wethink.errors import error_response
 from wethink.pagecache import FEEDBACK, REPUTATIONS, SITE
-from wethink.params import BadParameter, int_list, int_param, int_value, next_param
+from wethink.params import int_param, next_param
 
 
 def _back(request: HttpRequest, default: str) -> str:
@@ -55,33 +56,12 @@ def queue(request: HttpRequest) -> HttpResponse:
 @require_POST
 def decide(request: HttpRequest) -> HttpResponse:
     """Accept, reject or defer the selected comments (and their near-duplicates)."""
-    decision = {word: state for state, word in services.DECISION_ACTIONS.items()}
     back = _back(request, reverse("comments:feedback"))
-    one = request.POST.get("one", "")
-    if one:
-        word, _sep, pk = one.partition(":")
-        picked = [int_value(pk, name="one", minimum=1)]
-        reason = request.POST.get(f"reason-{pk}", "") or request.POST.get("reason", "")
-    else:
-        word = request.POST.get("decision", "")
-        picked = int_list(request.POST, "ids")
-        reason = request.POST.get("reason", "")
-    chosen = decision.get(word)
-    # Each item carries its near-duplicates, so one decision settles the group.
-    ids = sorted({i for pk in picked for i in (int_list(request.POST, f"group-{pk}") or [pk])})
-    if chosen is None or not ids:
-        messages.error(request, _("Choose some feedback and a decision."))
-        return redirect(back)
-    comments = list(Comment.objects.filter(pk__in=ids).select_related("book", "chapter"))
-    if len(comments) != len(set(ids)):
-        messages.error(request, _("Some of that feedback no longer exists."))
-        return redirect(back)
     try:
+        asked = DecisionRequest.from_post(request.POST)
+        comments = selectors.comments_for_decision(user=request.user, ids=asked.ids)
         services.comments_decide(
-            user=request.user,
-            comments=comments,
-            decision=chosen,
-            reason=reason,
+            user=request.user, comments=comments, decision=asked.decision, reason=asked.reason
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
@@ -91,7 +71,7 @@ def decide(request: HttpRequest) -> HttpResponse:
         ngettext(
             "%(n)s comment marked %(state)s.", "%(n)s comments marked %(state)s.", len(comments)
         )
-        % {"n": len(comments), "state": Comment.Decision(chosen).label},
+        % {"n": len(comments), "state": asked.decision.label},
     )
     return redirect(back)
 
@@ -120,31 +100,56 @@ def _preview(chapter, *, text: str, base: int | None, hints=None) -> dict:
     return {"preview": fold_unchanged(rows), "preview_changed": changed, "base": base}
 
 
-def _fold_context(
-    request, chapter, *, text, base, message, folded, applied=(), applications=(), hints=None
-):
-    candidates = folding.fold_candidates(chapter)
-    current = folding.current_block_texts(chapter)
+def _fold_page(
+    request: HttpRequest, chapter, draft: folding.FoldDraft, *, error: str = "", status: int = 200
+) -> HttpResponse:
+    """The fold page for `draft`: the accepted comments beside the text (each with
+    its block's current text, and whether its suggestion went stale), the preview."""
+    candidates = selectors.fold_candidates(chapter)
+    current = chapter_selectors.current_block_texts(chapter)
     for comment in candidates:
         comment.current_text = current.get(comment.pid)
         comment.stale = bool(comment.suggestion) and folding.suggestion_stale(
             comment, comment.current_text
         )
-    return {
+    applied = set(draft.applied)
+    context = {
         "book": chapter.book,
         "chapter": chapter,
-        "text": text,
-        "message": message,
-        "folded": set(folded),
-        "applied": set(applied),
+        "text": draft.text,
+        "message": draft.message,
+        "folded": set(draft.folded),
+        "applied": applied,
         "candidates": candidates,
         "unapplied": sum(
-            bool(c.suggestion) and not c.stale and c.pk not in set(applied) for c in candidates
+            bool(c.suggestion) and not c.stale and c.pk not in applied for c in candidates
         ),
-        "applications": list(applications),
-        **_preview(chapter, text=text, base=base, hints=hints),
-        "hints": json.dumps(hints or {}, ensure_ascii=False),
+        "applications": list(draft.applications),
+        **_preview(chapter, text=draft.text, base=draft.base, hints=draft.hints),
+        "hints": json.dumps(dict(draft.hints), ensure_ascii=False),
+        "error": error,
     }
+    return render(request, "comments/fold.html", context, status=status)
+
+
+def _fold_conflict(request: HttpRequest, chapter, draft, conflict) -> HttpResponse:
+    """Another revision was saved since the draft's base: the editor's text is kept."""
+    # Read after the refused transaction: a race caught by the database leaves the
+    # conflict without the newer revision.
+    newer = conflict.newer or chapter.revisions.order_by("-number").first()
+    context = {
+        "book": chapter.book,
+        "chapter": chapter,
+        "text": draft.text,
+        "message": draft.message,
+        "folded": list(draft.folded),
+        "base": draft.base,
+        "newer": newer,
+        "own": newer.editor_id == request.user.pk,
+        "difference": words_diff(newer.text, draft.text),
+        "hints": json.dumps(dict(draft.hints), ensure_ascii=False),
+    }
+    return render(request, "comments/fold_conflict.html", context, status=409)
 
 
 @login_required
@@ -153,126 +158,44 @@ def fold(request: HttpRequest, book: str, chapter: str) -> HttpResponse:
     Apply suggestion, a preview of the change, and Save revision."""
     found = chapter_selectors.chapter_get_for_edit(user=request.user, book=book, chapter=chapter)
     if request.method != "POST":
-        # Nothing starts ticked: a comment is folded in once its change is made here
-        # (Apply suggestion ticks it) or the editor says so.
-        context = _fold_context(
-            request, found, text=found.text, base=found.revision, message="", folded=[]
-        )
-        return render(request, "comments/fold.html", context)
-    text = request.POST.get("text", "")
-    message = request.POST.get("message", "")
-    base = int_param(request.POST, "base", minimum=1)
-    if base is None:
-        return error_response(request, 400, _("The form lost the revision it was based on."))
-    folded = int_list(request.POST, "folded")
-    applied = int_list(request.POST, "applied")
+        return _fold_page(request, found, folding.FoldDraft.start(found))
     try:
-        hints = folding.hints_parse(request.POST.get("hints", ""))
+        draft = folding.FoldDraft.from_post(request.POST)
     except ValidationError as error:
         return error_response(request, 400, " ".join(error.messages))
-    action = request.POST.get("action", "save")
-    if action.startswith("apply"):
-        wanted = {c.pk: c for c in folding.fold_candidates(found)}
-        if action == "apply-all":
-            ids = [pk for pk in wanted if pk not in applied]
-        else:
-            word, _sep, pk = action.partition(":")
-            if word != "apply":
-                raise BadParameter(_("“action” must be save, apply-all or apply:<id>."))
-            ids = [int_value(pk, name="action", minimum=1)]
-        chosen = [wanted[i] for i in ids if i in wanted and wanted[i].suggestion]
-        try:
-            result = folding.suggestions_apply(
-                text=text,
-                comments=chosen,
-                current_texts=folding.current_block_texts(found),
-                hints=hints,
-            )
-        except ValidationError as error:
-            context = _fold_context(
-                request,
-                found,
-                text=text,
-                base=base,
-                message=message,
-                folded=folded,
-                applied=applied,
-                hints=hints,
-            )
-            context["error"] = " ".join(error.messages)
-            return render(request, "comments/fold.html", context, status=400)
-        applied = sorted(set(applied) | set(result.applied_ids()))
-        folded = sorted(set(folded) | set(result.applied_ids()))
-        picked = [c for c in wanted.values() if c.pk in folded]
-        context = _fold_context(
-            request,
-            found,
-            text=result.text,
-            base=base,
-            message=folding.fold_message(picked),
-            folded=folded,
-            applied=applied,
-            applications=result.applications,
-            hints=result.hints,
-        )
-        return render(request, "comments/fold.html", context)
     try:
+        if draft.action != "save":
+            return _fold_page(request, found, folding.fold_apply(chapter=found, draft=draft))
         revision = folding.fold_save(
             user=request.user,
             chapter=found,
-            base=base,
-            text=text,
-            message=message,
-            folded=folded,
-            pid_hints=hints,
+            base=draft.base,
+            text=draft.text,
+            message=draft.message,
+            folded=list(draft.folded),
+            pid_hints=draft.hints,
         )
     except folding.FoldConflict as conflict:
-        # Read after the refused transaction: a race caught by the database
-        # leaves the conflict without the newer revision.
-        newer = conflict.newer or found.revisions.order_by("-number").first()
-        return render(
-            request,
-            "comments/fold_conflict.html",
-            {
-                "book": found.book,
-                "chapter": found,
-                "text": text,
-                "message": message,
-                "folded": folded,
-                "base": base,
-                "newer": newer,
-                "own": newer.editor_id == request.user.pk,
-                "difference": words_diff(newer.text, text),
-                "hints": json.dumps(hints, ensure_ascii=False),
-            },
-            status=409,
-        )
+        return _fold_conflict(request, found, draft, conflict)
     except ValidationError as error:
-        context = _fold_context(
-            request,
-            found,
-            text=text,
-            base=base,
-            message=message,
-            folded=folded,
-            applied=applied,
-            hints=hints,
-        )
-        context["error"] = " ".join(error.messages)
-        return render(request, "comments/fold.html", context, status=400)
-    messages.success(
-        request,
-        _("Saved revision %(n)s.") % {"n": revision.number},
+        return _fold_page(request, found, draft, error=" ".join(error.messages), status=400)
+    messages.success(request, _("Saved revision %(n)s.") % {"n": revision.number})
+    return redirect(_after_fold(found, revision))
+
+
+def _after_fold(chapter, revision) -> str:
+    """What a saved fold changed (the diff), or the chapter for its first revision."""
+    if revision.number == 1:
+        return chapter.get_absolute_url()
+    return reverse(
+        "chapters:chapter_diff",
+        kwargs={
+            "book": chapter.book.slug,
+            "chapter": chapter.slug,
+            "a": revision.number - 1,
+            "b": revision.number,
+        },
     )
-    if revision.number > 1:
-        return redirect(
-            "chapters:chapter_diff",
-            book=found.book.slug,
-            chapter=found.slug,
-            a=revision.number - 1,
-            b=revision.number,
-        )
-    return redirect(found)
 
 
 @login_required

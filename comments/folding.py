@@ -7,9 +7,8 @@ whose wording has changed since it was made is never applied blindly.
 """
 
 import json
-import re
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,32 +21,30 @@ from rapidfuzz import fuzz
 from chapters.anchoring import Anchor, align
 from chapters.diffing import BlockChange, revisions_diff
 from chapters.models import Block, Chapter, ChapterRevision
+from chapters.selectors import current_block_texts
 from chapters.services import (
     RevisionConflict,
     chapter_revise,
     revision_base_check,
     text_normalize,
 )
+from comments.markdown_chunks import (
+    HEADING,
+    ITEM,
+    QUOTE,
+    Chunk,
+    chunks_join,
+    chunks_split,
+    loose_pattern,
+)
 from comments.models import Comment
 from comments.notifications import notify_decision
+from comments.selectors import fold_candidates
 from comments.services import word_span
 from comments.signals import comments_decided
+from wethink.params import BadParameter, int_list, int_param, int_value
 from wethink.rendering import render_chapter
 
-FENCE = re.compile(r"^(```|~~~)")
-ITEM = re.compile(r"^(\s{0,3}(?:[-*+]|\d{1,9}[.)])\s+)")
-HEADING = re.compile(r"^(#{1,6}\s+)")
-QUOTE = re.compile(r"^(>\s?)")
-# Smart punctuation the renderer produces, and what the source may have instead.
-LOOSE = {
-    "\u2018": "(?:\u2018|')",
-    "\u2019": "(?:\u2019|')",
-    "\u201c": '(?:\u201c|")',
-    "\u201d": '(?:\u201d|")',
-    "\u2013": "(?:\u2013|--)",
-    "\u2014": "(?:\u2014|---)",
-    "\u2026": "(?:\u2026|\\.\\.\\.)",
-}
 # How alike the block a suggestion was made on and a block of the text must be
 # for the suggestion to be applied there.
 BLOCK_MATCH = 90
@@ -55,73 +52,6 @@ BLOCK_MATCH = 90
 # paragraph's text.
 HINTS_MAX = 2000
 HINT_TEXT_MAX = 100_000
-
-
-@dataclass
-class Chunk:
-    """A top-level block of Markdown source (a list item counts as one)."""
-
-    source: str
-    _text: str | None = None
-
-    @property
-    def text(self) -> str:
-        if self._text is None:
-            rendered = render_chapter(self.source)
-            self._text = " ".join(block.text for block in rendered)
-        return self._text
-
-
-def chunks_split(text: str) -> list[Chunk]:
-    """Split Markdown into top-level blocks: blank-line separated, fenced code kept
-    whole, each list item on its own. Joining them with blank lines gives the text back
-    up to blank-line spacing."""
-    chunks: list[list[str]] = []
-    current: list[str] = []
-    fenced = False
-    for line in text.split("\n"):
-        if FENCE.match(line):
-            fenced = not fenced
-            current.append(line)
-            continue
-        if fenced:
-            current.append(line)
-            continue
-        if not line.strip():
-            if current:
-                chunks.append(current)
-                current = []
-            continue
-        if current and ITEM.match(line) and not line.startswith(" "):
-            chunks.append(current)
-            current = []
-        current.append(line)
-    if current:
-        chunks.append(current)
-    return [Chunk("\n".join(lines)) for lines in chunks]
-
-
-def chunks_join(chunks: list[Chunk]) -> str:
-    parts = []
-    for i, chunk in enumerate(chunks):
-        if i and ITEM.match(chunk.source) and ITEM.match(chunks[i - 1].source):
-            parts.append("\n")
-        elif i:
-            parts.append("\n\n")
-        parts.append(chunk.source)
-    return "".join(parts) + "\n"
-
-
-def loose_pattern(text: str) -> re.Pattern[str]:
-    """A pattern for rendered text in its Markdown source: smart punctuation may be
-    plain in the source and whitespace may differ."""
-    out = []
-    for char in " ".join(text.split()):
-        if char == " ":
-            out.append(r"\s+")
-        else:
-            out.append(LOOSE.get(char, re.escape(char)))
-    return re.compile("".join(out))
 
 
 @dataclass
@@ -260,6 +190,81 @@ def hints_parse(raw: str) -> dict[str, str]:
     return hints
 
 
+@dataclass(frozen=True)
+class FoldDraft:
+    """The fold page's form: the text being folded, its message, the revision it is
+    based on, the comments ticked to fold in and those whose suggestion was applied
+    on the page, the pid hints, and what the editor pressed: "save", "apply-all" or
+    ("apply", a comment's id)."""
+
+    text: str
+    message: str
+    base: int
+    folded: tuple[int, ...] = ()
+    applied: tuple[int, ...] = ()
+    hints: Mapping[str, str] = field(default_factory=dict)
+    action: str | tuple[str, int] = "save"
+    applications: tuple[Application, ...] = ()
+
+    @classmethod
+    def start(cls, chapter: Chapter) -> "FoldDraft":
+        """The page as it opens: the chapter's text, nothing ticked (a comment is
+        folded in once its change is made here, or the editor says so)."""
+        return cls(text=chapter.text, message="", base=chapter.revision)
+
+    @classmethod
+    def from_post(cls, post) -> "FoldDraft":
+        """Bad numbers raise BadParameter; a form that lost its base revision or has
+        damaged hints raises ValidationError."""
+        base = int_param(post, "base", minimum=1)
+        if base is None:
+            raise ValidationError(_("The form lost the revision it was based on."))
+        action: str | tuple[str, int] = post.get("action", "save")
+        if action not in {"save", "apply-all"}:
+            word, _sep, pk = action.partition(":")
+            if word != "apply":
+                raise BadParameter(_("“action” must be save, apply-all or apply:<id>."))
+            action = ("apply", int_value(pk, name="action", minimum=1))
+        return cls(
+            text=post.get("text", ""),
+            message=post.get("message", ""),
+            base=base,
+            folded=tuple(int_list(post, "folded")),
+            applied=tuple(int_list(post, "applied")),
+            hints=hints_parse(post.get("hints", "")),
+            action=action,
+        )
+
+
+def fold_apply(*, chapter: Chapter, draft: FoldDraft) -> FoldDraft:
+    """Apply the suggestion the editor asked for (or every one not applied yet) to
+    the draft's text: the applied comments are ticked to fold in and the message
+    names everyone folded in. ValidationError when the text cannot be read."""
+    wanted = {c.pk: c for c in fold_candidates(chapter)}
+    if draft.action == "apply-all":
+        ids = [pk for pk in wanted if pk not in draft.applied]
+    else:
+        ids = [draft.action[1]]
+    chosen = [wanted[i] for i in ids if i in wanted and wanted[i].suggestion]
+    result = suggestions_apply(
+        text=draft.text,
+        comments=chosen,
+        current_texts=current_block_texts(chapter),
+        hints=draft.hints,
+    )
+    applied = sorted(set(draft.applied) | set(result.applied_ids()))
+    folded = sorted(set(draft.folded) | set(result.applied_ids()))
+    return replace(
+        draft,
+        text=result.text,
+        message=fold_message([c for c in wanted.values() if c.pk in folded]),
+        folded=tuple(folded),
+        applied=tuple(applied),
+        hints=result.hints,
+        applications=tuple(result.applications),
+    )
+
+
 def _replace_passage(source: str, comment: Comment) -> str | None:
     matches = list(loose_pattern(comment.quote_exact).finditer(source))
     if not matches:
@@ -276,31 +281,6 @@ def _replace_passage(source: str, comment: Comment) -> str | None:
         )
     start, end = word_span(source, *chosen.span())
     return source[:start] + comment.suggestion.strip() + source[end:]
-
-
-def current_block_texts(chapter: Chapter) -> dict[str, str]:
-    return dict(
-        Block.objects.filter(revision_id=chapter.current_revision_id).values_list("pid", "text")
-    )
-
-
-def fold_candidates(chapter: Chapter) -> list[Comment]:
-    """Accepted, not yet incorporated comments of the chapter, in reading order."""
-    positions = dict(
-        Block.objects.filter(revision_id=chapter.current_revision_id).values_list("pid", "position")
-    )
-    comments = list(
-        Comment.objects.filter(
-            chapter=chapter,
-            parent__isnull=True,
-            decision=Comment.Decision.ACCEPTED,
-            deleted_at__isnull=True,
-        ).select_related("author", "revision")
-    )
-    for comment in comments:
-        comment.position = positions.get(comment.pid)
-    comments.sort(key=lambda c: (c.position is None, c.position or 0, c.created_at))
-    return comments
 
 
 def fold_message(comments: list[Comment]) -> str:

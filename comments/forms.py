@@ -1,9 +1,14 @@
 import secrets
+from dataclasses import dataclass
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from comments.models import MAX_BODY, Flag
+from comments.models import MAX_BODY, Comment, Flag
+from comments.services import DECISION_ACTIONS
+from wethink.params import int_list, int_value
 
 
 def new_form_token() -> str:
@@ -107,3 +112,33 @@ class ModerateForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason (shown to the author)"), required=False, max_length=500
     )
+
+
+@dataclass(frozen=True)
+class DecisionRequest:
+    """What a decision form of the feedback queue asks: a decision for some comments."""
+
+    decision: str
+    ids: list[int]
+    reason: str
+
+    @classmethod
+    def from_post(cls, post) -> "DecisionRequest":
+        """One item's button (`one` = "<action>:<id>", with that item's `reason-<id>`
+        or its own `reason`), or the list's buttons (`decision` with the ticked
+        `ids`). Each item carries its near-duplicates (`group-<id>`), so one decision
+        settles the group. Bad numbers raise BadParameter (a 400); no decision or
+        nothing chosen raises ValidationError."""
+        word, picked, reason = post.get("decision", ""), None, post.get("reason", "")
+        one = post.get("one", "")
+        if one:
+            word, _sep, pk = one.partition(":")
+            picked = [int_value(pk, name="one", minimum=1)]
+            reason = post.get(f"reason-{pk}", "") or reason
+        else:
+            picked = int_list(post, "ids")
+        chosen = {action: state for state, action in DECISION_ACTIONS.items()}.get(word)
+        ids = sorted({i for pk in picked for i in (int_list(post, f"group-{pk}") or [pk])})
+        if chosen is None or not ids:
+            raise ValidationError(gettext("Choose some feedback and a decision."))
+        return cls(decision=Comment.Decision(chosen), ids=ids, reason=reason)

@@ -3,11 +3,13 @@
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Sum
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
-from chapters.models import Book, Chapter, chapter_public_q
+from chapters.models import Block, Book, Chapter, chapter_public_q
 from comments.models import Comment, Flag
 from wethink.paging import page_get
 
@@ -164,6 +166,18 @@ def orphaned_comments(*, user, chapter: Chapter, page: int | None = None) -> Pag
     for comment in found.object_list:
         comment.chapter = chapter
         comment.book = chapter.book
+    return found
+
+
+def comments_for_decision(*, user, ids: list[int]) -> list[Comment]:
+    """The comments `ids` as `user` may see them, for a decision (the service checks
+    that they edit the books). One query; a comment gone or not visible to them is a
+    ValidationError naming it."""
+    found = list(
+        Comment.objects.visible_to(user).filter(pk__in=ids).select_related("book", "chapter")
+    )
+    if len(found) != len(set(ids)):
+        raise ValidationError(_("Some of that feedback no longer exists."))
     return found
 
 
@@ -362,3 +376,23 @@ def chapter_decision_counts(*, book: Book) -> dict[int, dict[str, int]]:
         .order_by()
     )
     return _decision_counts(rows, "chapter_id")
+
+
+def fold_candidates(chapter: Chapter) -> list[Comment]:
+    """Accepted, not yet incorporated comments of the chapter, in reading order (the
+    fold page's list). Two queries."""
+    positions = dict(
+        Block.objects.filter(revision_id=chapter.current_revision_id).values_list("pid", "position")
+    )
+    comments = list(
+        Comment.objects.filter(
+            chapter=chapter,
+            parent__isnull=True,
+            decision=Comment.Decision.ACCEPTED,
+            deleted_at__isnull=True,
+        ).select_related("author", "revision")
+    )
+    for comment in comments:
+        comment.position = positions.get(comment.pid)
+    comments.sort(key=lambda c: (c.position is None, c.position or 0, c.created_at))
+    return comments

@@ -394,6 +394,16 @@ def _require_author(user: AbstractBaseUser, comment: Comment) -> None:
         raise ValidationError(_("This comment was removed."))
 
 
+def _earlier_text_keep(comment: Comment) -> CommentEdit:
+    """Keep the comment's text as it is now, before an edit or a removal changes it."""
+    return CommentEdit.objects.create(
+        comment=comment,
+        body=comment.body,
+        suggestion=comment.suggestion,
+        quote_exact=comment.quote_exact,
+    )
+
+
 @transaction.atomic
 def comment_edit(
     *, user: AbstractBaseUser, comment: Comment, body: str, suggestion: str | None = None
@@ -406,12 +416,7 @@ def comment_edit(
     suggestion = text_clean(suggestion, label=_("Suggested wording"), required=False)
     if body == comment.body and suggestion == comment.suggestion:
         return comment
-    CommentEdit.objects.create(
-        comment=comment,
-        body=comment.body,
-        suggestion=comment.suggestion,
-        quote_exact=comment.quote_exact,
-    )
+    _earlier_text_keep(comment)
     comment.body = body
     comment.body_html = render_comment(body)
     comment.suggestion = suggestion
@@ -427,12 +432,7 @@ def comment_delete(*, user: AbstractBaseUser, comment: Comment) -> Comment:
     """The author removes their comment: it shows as removed and its replies stay.
     The text is kept (as a CommentEdit) for moderators."""
     _require_author(user, comment)
-    CommentEdit.objects.create(
-        comment=comment,
-        body=comment.body,
-        suggestion=comment.suggestion,
-        quote_exact=comment.quote_exact,
-    )
+    _earlier_text_keep(comment)
     comment.deleted_at = timezone.now()
     comment.body = ""
     comment.body_html = ""

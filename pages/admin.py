@@ -105,26 +105,26 @@ def _export(modeladmin, request, queryset, *, kind: str, log: str):
     return HttpResponseRedirect(reverse("admin:jobs_bookjob_change", args=[job.pk]))
 
 
-@admin.action(description=_("Export as EPUB 3"), permissions=["change"])
-def export_epub_action(modeladmin, request, queryset):
-    return _export(modeladmin, request, queryset, kind=BookJob.Kind.EPUB, log="Exported as EPUB")
+def _export_action(kind: str, description, log: str):
+    """The admin action that queues an export of the selected book as `kind`."""
+
+    @admin.action(description=description, permissions=["change"])
+    def action(modeladmin, request, queryset):
+        return _export(modeladmin, request, queryset, kind=kind, log=log)
+
+    # Django names an action by its function's name: the form posts it.
+    action.__name__ = f"export_{kind}_action"
+    return action
 
 
-@admin.action(description=_("Export as one HTML file"), permissions=["change"])
-def export_html_action(modeladmin, request, queryset):
-    return _export(modeladmin, request, queryset, kind=BookJob.Kind.HTML, log="Exported as HTML")
-
-
-@admin.action(description=_("Export as Markdown files (zip)"), permissions=["change"])
-def export_markdown_action(modeladmin, request, queryset):
-    return _export(
-        modeladmin, request, queryset, kind=BookJob.Kind.MARKDOWN, log="Exported as Markdown"
-    )
-
-
-@admin.action(description=_("Download a full backup (JSON)"), permissions=["change"])
-def export_backup_action(modeladmin, request, queryset):
-    return _export(modeladmin, request, queryset, kind=BookJob.Kind.BACKUP, log="Backed up")
+EXPORT_ACTIONS = [
+    _export_action(BookJob.Kind.EPUB, _("Export as EPUB 3"), "Exported as EPUB"),
+    _export_action(BookJob.Kind.HTML, _("Export as one HTML file"), "Exported as HTML"),
+    _export_action(
+        BookJob.Kind.MARKDOWN, _("Export as Markdown files (zip)"), "Exported as Markdown"
+    ),
+    _export_action(BookJob.Kind.BACKUP, _("Download a full backup (JSON)"), "Backed up"),
+]
 
 
 class ParsedInitialMixin:
@@ -150,7 +150,7 @@ class ParsedInitialMixin:
 @admin.register(Book)
 class BookAdmin(ParsedInitialMixin, admin.ModelAdmin):
     change_list_template = "admin/chapters/book/change_list.html"
-    actions = [export_epub_action, export_html_action, export_markdown_action, export_backup_action]
+    actions = EXPORT_ACTIONS
 
     def get_urls(self):
         return [

@@ -32,7 +32,9 @@ import hashlib
 import re
 import secrets
 import threading
+import time
 from functools import wraps
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
@@ -388,6 +390,8 @@ class PageCacheMiddleware:
             "versions": versions,
             "headers": headers,
             "etag": etag,
+            # When the shared cache drops it: a process keeping it drops it then too.
+            "expires": time.time() + timeout,
         }
         # The bodies apart, so a hit reads only the one it sends; written in one
         # MSET, so a page's headers and bodies never come from two different stores.
@@ -423,12 +427,39 @@ def path_version_keys(path: str) -> list[str] | None:
     return version_keys("chapter", found.groupdict())
 
 
+# Headers a 304 repeats from the stored page.
+NOT_MODIFIED_HEADERS = {"cache-control", "etag", "vary", "expires", "content-location"}
+
+
+class _Kept(NamedTuple):
+    """A stored page as one worker keeps it: ready to send, with the versions it
+    was stored under and when the shared cache drops it."""
+
+    versions: tuple
+    headers: list
+    not_modified: list
+    body: bytes
+    etag: str
+    expires: float
+
+
 class PageCacheApp:
     """The thin WSGI layer: answers stored pages to anonymous GET and HEAD requests
-    before Django's request handling runs; passes everything else to `app`."""
+    before Django's request handling runs; passes everything else to `app`.
 
-    def __init__(self, app):
+    Each process also keeps the pages it has answered (up to `memory_bytes` of
+    bodies), beside the versions they were stored under. A hit then reads only the
+    page's versions from the shared cache, a few bytes in one round trip, and sends
+    the kept page when they are still the same; when one has moved, the page is read
+    again from the shared cache, or made by Django. A kept page is dropped when
+    the shared cache drops it (its `expires`), so it never outlives the stored one."""
+
+    def __init__(self, app, *, memory_bytes: int = 32 * 2**20):
         self.app = app
+        self.memory_bytes = memory_bytes
+        self._kept: dict[str, _Kept] = {}
+        self._kept_bytes = 0
+        self._lock = threading.Lock()
 
     def __call__(self, environ, start_response):
         if environ.get("REQUEST_METHOD") not in {"GET", "HEAD"} or environ.get("QUERY_STRING"):
@@ -440,23 +471,62 @@ class PageCacheApp:
         _repair()
         gzipped = bool(ACCEPTS_GZIP.search(environ.get("HTTP_ACCEPT_ENCODING", "")))
         body_key = f"{key}|gzip" if gzipped else f"{key}|raw"
-        found = getattr(cache, "get_many_trusted", cache.get_many)([key, body_key, *keys])
+        read = getattr(cache, "get_many_trusted", None) or cache.get_many
+        page = self._kept.get(body_key)
+        if page is not None and page.expires > time.time():
+            found = read(keys)
+            if tuple(found.get(name) for name in keys) != page.versions:
+                page = self._read(read, key, body_key, keys, gzipped)
+        else:
+            page = self._read(read, key, body_key, keys, gzipped)
+        if page is None:
+            return self.app(environ, start_response)
+        wanted = environ.get("HTTP_IF_NONE_MATCH")
+        if wanted and _matches(wanted, page.etag):
+            start_response("304 Not Modified", list(page.not_modified))
+            return []
+        start_response("200 OK", list(page.headers))
+        return [] if environ["REQUEST_METHOD"] == "HEAD" else [page.body]
+
+    def _read(self, read, key, body_key, keys, gzipped) -> _Kept | None:
+        """The stored page from the shared cache, read in the same round trip as its
+        versions, and kept in this process; None when it is missing or stale."""
+        found = read([key, body_key, *keys])
         entry = found.get(key)
         body = found.get(body_key)
         current = tuple(found.get(name) for name in keys)
         if entry is None or body is None or entry["keys"] != keys or entry["versions"] != current:
-            return self.app(environ, start_response)
-        headers = list(entry["headers"])
-        wanted = environ.get("HTTP_IF_NONE_MATCH")
-        if wanted and _matches(wanted, entry["etag"]):
-            kept = {"cache-control", "etag", "vary", "expires", "content-location"}
-            start_response("304 Not Modified", [(n, v) for n, v in headers if n.lower() in kept])
-            return []
+            return None
+        stored = entry["headers"]
+        headers = list(stored)
         if gzipped:
             headers.append(("Content-Encoding", "gzip"))
         headers.append(("Content-Length", str(len(body))))
-        start_response("200 OK", headers)
-        return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]
+        page = _Kept(
+            versions=current,
+            headers=headers,
+            not_modified=[(n, v) for n, v in stored if n.lower() in NOT_MODIFIED_HEADERS],
+            body=body,
+            etag=entry["etag"],
+            # Entries stored before `expires` was kept are answered, not kept.
+            expires=entry.get("expires", 0.0),
+        )
+        if page.expires > time.time():
+            self._keep(body_key, page)
+        return page
+
+    def _keep(self, body_key: str, page: _Kept) -> None:
+        if len(page.body) > self.memory_bytes:
+            return
+        with self._lock:
+            before = self._kept.pop(body_key, None)
+            if before is not None:
+                self._kept_bytes -= len(before.body)
+            # The oldest kept first: a page read again is kept again at the end.
+            while self._kept and self._kept_bytes + len(page.body) > self.memory_bytes:
+                self._kept_bytes -= len(self._kept.pop(next(iter(self._kept))).body)
+            self._kept[body_key] = page
+            self._kept_bytes += len(page.body)
 
 
 def _matches(header: str, etag: str) -> bool:

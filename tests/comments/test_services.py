@@ -359,7 +359,8 @@ def test_text_without_spaces_between_words_is_not_widened():
 
 
 def test_a_mid_word_quote_is_stored_widened_and_applies_to_whole_words(chapter, reader, editor):
-    from comments.folding import current_block_texts, suggestions_apply
+    from chapters.selectors import current_block_texts
+    from comments.folding import suggestions_apply
     from comments.services import comments_decide
 
     comment = comment_make(
@@ -430,7 +431,8 @@ def test_voting_with_a_wanted_state_is_idempotent(chapter, reader, editor):
 
 def test_a_quote_stored_cut_inside_a_word_is_applied_to_whole_words(chapter, reader, editor):
     """Comments saved before quotes were widened may still hold half words."""
-    from comments.folding import current_block_texts, suggestions_apply
+    from chapters.selectors import current_block_texts
+    from comments.folding import suggestions_apply
     from comments.services import comments_decide
 
     comment = comment_make(chapter=chapter, author=reader, quote="sets", suggestion="paints")
@@ -445,7 +447,8 @@ def test_a_quote_stored_cut_inside_a_word_is_applied_to_whole_words(chapter, rea
 
 def test_a_suggestion_replaces_the_whole_word_not_one_inside_a_longer_word(book, reader, editor):
     """Without the quote's context to pick the occurrence, whole words still win."""
-    from comments.folding import current_block_texts, suggestions_apply
+    from chapters.selectors import current_block_texts
+    from comments.folding import suggestions_apply
     from comments.services import comments_decide
 
     chapter = chapter_make(book=book, text="# T\n\nConcatenate the cat.\n", slug="cats")

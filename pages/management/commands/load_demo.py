@@ -9,9 +9,10 @@ from django.db import transaction
 from accounts.services import profile_update
 from chapters.importing import chapter_slug
 from chapters.models import Block, Book, Chapter
+from chapters.selectors import current_block_texts
 from chapters.services import chapter_create, chapter_revise
 from comments import services as comment_services
-from comments.folding import current_block_texts, fold_save, suggestions_apply
+from comments.folding import fold_save, suggestions_apply
 from comments.models import WHOLE_CHAPTER, Comment
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
