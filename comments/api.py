@@ -40,7 +40,7 @@ from django.views.decorators.csrf import csrf_exempt
 from accounts.services import user_for_token
 from chapters import selectors as chapter_selectors
 from chapters.models import Block, ChapterRevision
-from comments import services
+from comments import posting, services
 from comments.annotations import (
     ParsedAnnotation,
     annotation_collection_json,
@@ -171,7 +171,7 @@ def _call(view, request, *args, **kwargs) -> HttpResponse:
         return _error(str(error), 400)
     except (BadRequest, SuspiciousOperation):
         return _error("The request cannot be read.", 400)
-    except services.RateLimited as error:
+    except posting.RateLimited as error:
         return _error(str(error), 429)
     except ValidationError as error:
         return _error(" ".join(error.messages), 400)

@@ -16,7 +16,7 @@ from accounts.personcache import kept_for_person
 from chapters import selectors as chapter_selectors
 from chapters.diffing import fold_unchanged, words_diff
 from chapters.models import Book
-from comments import folding, selectors, services
+from comments import decisions, folding, selectors, services
 from comments.forms import DecisionRequest
 from comments.models import Comment
 from comments.queue import QueueFilters, feedback_queue
@@ -60,7 +60,7 @@ def decide(request: HttpRequest) -> HttpResponse:
     try:
         asked = DecisionRequest.from_post(request.POST)
         comments = selectors.comments_for_decision(user=request.user, ids=asked.ids)
-        services.comments_decide(
+        decisions.comments_decide(
             user=request.user, comments=comments, decision=asked.decision, reason=asked.reason
         )
     except ValidationError as error:

@@ -39,8 +39,8 @@ from comments.markdown_chunks import (
 )
 from comments.models import Comment
 from comments.notifications import notify_decision
+from comments.quotes import word_span
 from comments.selectors import fold_candidates
-from comments.services import word_span
 from comments.signals import comments_decided
 from wethink.params import BadParameter, int_list, int_param, int_value
 from wethink.rendering import render_chapter

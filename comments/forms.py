@@ -6,8 +6,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from comments.decisions import DECISION_ACTIONS
 from comments.models import MAX_BODY, Comment, Flag
-from comments.services import DECISION_ACTIONS
 from wethink.params import int_list, int_value
 
 

@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from rapidfuzz import fuzz, process
 
 from chapters.models import Block, Book, Chapter
+from comments.decisions import decision_actions
 from comments.models import Comment
-from comments.services import decision_actions
 from wethink.params import BadParameter, int_param
 
 PAGE_SIZE = 25

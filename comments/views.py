@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from chapters import periods
 from chapters import selectors as chapter_selectors
 from chapters.models import Block, Chapter, ChapterRevision
-from comments import selectors, services
+from comments import posting, selectors, services
 from comments.forms import CommentForm, EditForm, FlagForm, ModerateForm, ReplyForm
 from comments.models import MAX_BODY, WHOLE_BOOK, WHOLE_CHAPTER, Comment
 from wethink.pagecache import cached_page, conditional_page
@@ -190,9 +190,9 @@ def thread(request: HttpRequest, book: str, chapter: str, pid: str) -> HttpRespo
             revision=revision,
             form_token=data["form_token"],
         )
-    except services.AlreadyPosted as posted:
+    except posting.AlreadyPosted as posted:
         return _after_change(request, posted.comment, _already_posted(posted.comment), info=True)
-    except services.RateLimited as error:
+    except posting.RateLimited as error:
         return render_thread(
             request,
             found,
@@ -239,9 +239,9 @@ def discussion(request: HttpRequest, book: str) -> HttpResponse:
             suggestion=data["suggestion"],
             form_token=data["form_token"],
         )
-    except services.AlreadyPosted as posted:
+    except posting.AlreadyPosted as posted:
         return _after_change(request, posted.comment, _already_posted(posted.comment), info=True)
-    except services.RateLimited as error:
+    except posting.RateLimited as error:
         return render_thread(
             request, None, WHOLE_BOOK, book=found, form=form, error=str(error), status=429
         )
@@ -288,9 +288,9 @@ def _comment_or_error(request: HttpRequest, pk: int) -> Comment:
 def _service_call(request: HttpRequest, comment: Comment, call, message: str) -> HttpResponse:
     try:
         call()
-    except services.AlreadyPosted as posted:
+    except posting.AlreadyPosted as posted:
         return _after_change(request, posted.comment, _already_posted(posted.comment), info=True)
-    except services.RateLimited as error:
+    except posting.RateLimited as error:
         return _refused(request, comment, str(error), 429)
     except ValidationError as error:
         return _refused(request, comment, " ".join(error.messages), 400)

@@ -15,7 +15,7 @@ import pytest
 from django.test import override_settings
 from django.urls import reverse
 
-from comments.services import comments_decide
+from comments.decisions import comments_decide
 from tests.factories import UserFactory, comment_make
 
 ROOT = Path(__file__).resolve().parents[1]

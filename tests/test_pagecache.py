@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from chapters.models import Book, Chapter
 from chapters.services import chapter_revise
-from comments import services
+from comments import decisions, services
 from comments.folding import fold_save
 from comments.models import Comment
 from tests.conftest import PASSED, prime, thin
@@ -165,9 +165,9 @@ def test_every_comment_write_moves_the_chapter_version(
             case "hide" | "approve":
                 services.comment_moderate(user=editor, comment=comment, action=write, reason="x")
             case "accept":
-                services.comments_decide(user=editor, comments=[comment], decision="accepted")
+                decisions.comments_decide(user=editor, comments=[comment], decision="accepted")
             case "decline":
-                services.comments_decide(
+                decisions.comments_decide(
                     user=editor, comments=[comment], decision="declined", reason="Not now."
                 )
             case "attach":
@@ -186,7 +186,7 @@ def test_every_comment_write_moves_the_chapter_version(
 def test_a_fold_moves_the_version(client, url, chapter, reader, editor, after_commit):
     with after_commit():
         comment = comment_make(chapter=chapter, author=reader, suggestion="New words.")
-        services.comments_decide(user=editor, comments=[comment], decision="accepted")
+        decisions.comments_decide(user=editor, comments=[comment], decision="accepted")
     prime(client, url)
     with after_commit():
         fold_save(
@@ -347,7 +347,7 @@ def test_the_books_discussion_and_its_count_on_the_contents_are_never_stale(
                 case "vote":
                     services.vote_toggle(user=editor, comment=comment)
                 case "decide":
-                    services.comments_decide(user=editor, comments=[comment], decision="declined")
+                    decisions.comments_decide(user=editor, comments=[comment], decision="declined")
                 case "hide":
                     services.comment_moderate(
                         user=editor, comment=comment, action="hide", reason="x"

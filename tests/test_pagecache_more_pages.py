@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from chapters.services import chapter_revise
-from comments import services
+from comments import decisions, services
 from comments.folding import fold_save
 from tests.conftest import PASSED, prime, thin
 from tests.factories import BookFactory, UserFactory, chapter_make, comment_make
@@ -129,7 +129,7 @@ def test_a_new_revision_shows_at_once_in_the_stored_history(client, revised, aft
 def test_a_fold_shows_at_once_in_the_stored_diff(client, chapter, reader, editor, after_commit):
     with after_commit():
         comment = comment_make(chapter=chapter, author=reader, body="Add a line.")
-        services.comments_decide(user=editor, comments=[comment], decision="accepted")
+        decisions.comments_decide(user=editor, comments=[comment], decision="accepted")
     with after_commit():
         fold_save(
             user=editor,

@@ -16,8 +16,8 @@ from django.urls import reverse
 from accounts.models import Profile
 from chapters.models import Block, Book, Chapter, ChapterRevision
 from chapters.services import book_pids_used, chapter_revise
+from comments.decisions import comments_decide
 from comments.models import Comment, Flag, Vote
-from comments.services import comments_decide
 from tests.conftest import CHAPTER_TEXT
 from tests.factories import BookFactory, UserFactory, chapter_make, comment_make
 

@@ -254,7 +254,7 @@ def test_account_forms_need_csrf(reader):
 
 
 def test_profile_lists_comments_with_where_they_stand(client, chapter, reader, editor):
-    from comments.services import comments_decide
+    from comments.decisions import comments_decide
     from tests.factories import comment_make
 
     comment = comment_make(chapter=chapter, author=reader, body="Listed on my profile")

@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from chapters.models import ChapterVisit
 from chapters.services import chapter_revise
-from comments.services import comment_reply, comments_decide
+from comments.decisions import comments_decide
+from comments.services import comment_reply
 from pages.visits import visit_record
 from tests.conftest import CHAPTER_TEXT
 from tests.factories import UserFactory, chapter_make, comment_make

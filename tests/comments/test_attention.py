@@ -7,8 +7,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from comments.decisions import comments_decide
 from comments.models import Comment
-from comments.services import comment_moderate, comments_decide, flag_create
+from comments.services import comment_moderate, flag_create
 from tests.factories import BookFactory, UserFactory, comment_make
 
 

@@ -6,8 +6,8 @@ import re
 import pytest
 from django.urls import reverse
 
+from comments.decisions import DECISIONS_AFTER, comments_decide, decision_actions
 from comments.models import Comment
-from comments.services import DECISIONS_AFTER, comments_decide, decision_actions
 from tests.conftest import CHAPTER_TEXT
 from tests.factories import UserFactory, comment_make
 

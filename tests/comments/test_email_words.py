@@ -4,7 +4,8 @@ import pytest
 from django.test import TestCase
 from django.utils import translation
 
-from comments.services import comment_reply, comments_decide
+from comments.decisions import comments_decide
+from comments.services import comment_reply
 from tests.factories import comment_make
 
 pytestmark = pytest.mark.django_db

@@ -4,8 +4,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from chapters.models import Book
+from comments.decisions import comments_decide
 from comments.models import Comment
-from comments.services import comments_decide
 from tests.conftest import CHAPTER_TEXT
 from tests.factories import BookFactory, UserFactory, chapter_make, comment_make
 

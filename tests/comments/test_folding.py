@@ -7,11 +7,11 @@ from django.urls import reverse
 
 from chapters.selectors import current_block_texts
 from chapters.services import chapter_revise
+from comments.decisions import comments_decide
 from comments.folding import FoldConflict, fold_message, fold_save, suggestions_apply
 from comments.markdown_chunks import chunks_join, chunks_split
 from comments.models import Comment
 from comments.selectors import fold_candidates
-from comments.services import comments_decide
 from tests.conftest import CHAPTER_TEXT
 from tests.factories import UserFactory, chapter_make, comment_make
 

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from chapters.services import chapter_revise
-from comments.services import comments_decide
+from comments.decisions import comments_decide
 from tests.factories import BookFactory, UserFactory, chapter_make, comment_make
 
 QUEUE = reverse("comments:feedback")

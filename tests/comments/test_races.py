@@ -10,7 +10,8 @@ import pytest
 from django.db import connection
 
 from comments.models import Comment, Vote
-from comments.services import RateLimited, comment_create, vote_toggle
+from comments.posting import RateLimited
+from comments.services import comment_create, vote_toggle
 from tests.conftest import CHAPTER_TEXT
 from tests.factories import BookFactory, UserFactory, chapter_make, comment_make
 

@@ -7,15 +7,15 @@ from django.test import override_settings
 from chapters.models import Book
 from chapters.services import chapter_restore, chapter_revise
 from comments.models import Comment, CommentEdit, Flag, Vote
+from comments.posting import RateLimited
+from comments.quotes import quote_locate
 from comments.services import (
-    RateLimited,
     comment_create,
     comment_delete,
     comment_edit,
     comment_moderate,
     comment_reply,
     flag_create,
-    quote_locate,
     vote_toggle,
 )
 from tests.conftest import CHAPTER_TEXT
@@ -360,8 +360,8 @@ def test_text_without_spaces_between_words_is_not_widened():
 
 def test_a_mid_word_quote_is_stored_widened_and_applies_to_whole_words(chapter, reader, editor):
     from chapters.selectors import current_block_texts
+    from comments.decisions import comments_decide
     from comments.folding import suggestions_apply
-    from comments.services import comments_decide
 
     comment = comment_make(
         chapter=chapter,
@@ -432,8 +432,8 @@ def test_voting_with_a_wanted_state_is_idempotent(chapter, reader, editor):
 def test_a_quote_stored_cut_inside_a_word_is_applied_to_whole_words(chapter, reader, editor):
     """Comments saved before quotes were widened may still hold half words."""
     from chapters.selectors import current_block_texts
+    from comments.decisions import comments_decide
     from comments.folding import suggestions_apply
-    from comments.services import comments_decide
 
     comment = comment_make(chapter=chapter, author=reader, quote="sets", suggestion="paints")
     comments_decide(user=editor, comments=[comment], decision="accepted")
@@ -448,8 +448,8 @@ def test_a_quote_stored_cut_inside_a_word_is_applied_to_whole_words(chapter, rea
 def test_a_suggestion_replaces_the_whole_word_not_one_inside_a_longer_word(book, reader, editor):
     """Without the quote's context to pick the occurrence, whole words still win."""
     from chapters.selectors import current_block_texts
+    from comments.decisions import comments_decide
     from comments.folding import suggestions_apply
-    from comments.services import comments_decide
 
     chapter = chapter_make(book=book, text="# T\n\nConcatenate the cat.\n", slug="cats")
     comment = comment_make(chapter=chapter, author=reader, quote="cat", suggestion="dog")

@@ -17,11 +17,7 @@ from accounts.services import token_create
 from chapters.models import Book
 from chapters.services import chapter_revise
 from comments.models import WHOLE_BOOK, WHOLE_CHAPTER, Comment
-from comments.services import (
-    comment_create,
-    comment_create_on_book,
-    comment_reply,
-)
+from comments.services import comment_create, comment_create_on_book, comment_reply
 from jobs.backup import BackupError, backup_restore, book_backup
 from tests.factories import UserFactory
 

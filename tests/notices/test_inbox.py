@@ -5,14 +5,10 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
+from comments.decisions import comments_decide
 from comments.folding import fold_save
 from comments.models import Comment
-from comments.services import (
-    comment_delete,
-    comment_moderate,
-    comment_reply,
-    comments_decide,
-)
+from comments.services import comment_delete, comment_moderate, comment_reply
 from notices.models import InboxItem
 from notices.selectors import inbox_unread_count
 from tests.factories import UserFactory, comment_make

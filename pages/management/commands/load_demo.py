@@ -12,6 +12,7 @@ from chapters.models import Block, Book, Chapter
 from chapters.selectors import current_block_texts
 from chapters.services import chapter_create, chapter_revise
 from comments import services as comment_services
+from comments.decisions import comments_decide
 from comments.folding import fold_save, suggestions_apply
 from comments.models import WHOLE_CHAPTER, Comment
 
@@ -226,7 +227,7 @@ def _extras_seed(comment: Comment, item: dict, *, people: dict) -> Comment:
     if "edit" in item:
         comment = comment_services.comment_edit(user=author, comment=comment, body=item["edit"])
     if "decision" in item:
-        comment_services.comments_decide(
+        comments_decide(
             user=people["editor"],
             comments=[comment],
             decision=item["decision"],
