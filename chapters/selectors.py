@@ -1,11 +1,12 @@
 """Permission-scoped reads for the reading pages. Each raises Http404 for what the
 person may not see, so a draft book looks the same as a book that does not exist."""
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from chapters.models import Block, Book, Chapter, ChapterRevision
 from wethink.paging import page_get
@@ -36,6 +37,17 @@ def revision_get(*, chapter: Chapter, number: int) -> ChapterRevision:
     return get_object_or_404(
         ChapterRevision.objects.select_related("editor"), chapter=chapter, number=number
     )
+
+
+def revision_written_on(*, chapter: Chapter, number: int | None) -> ChapterRevision | None:
+    """The revision of `chapter` a comment says it was written on: None for none
+    given (the current one); ValidationError for one that does not exist. One query."""
+    if number is None:
+        return None
+    found = ChapterRevision.objects.filter(chapter=chapter, number=number).first()
+    if found is None:
+        raise ValidationError(_("Revision %(n)s of this chapter does not exist.") % {"n": number})
+    return found
 
 
 def revision_blocks(*, revision: ChapterRevision) -> list[Block]:

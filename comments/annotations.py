@@ -16,6 +16,9 @@ from django.core.paginator import Page
 from django.db import transaction
 from django.urls import reverse
 
+from chapters import selectors as chapter_selectors
+from chapters.models import Block
+from comments import services
 from comments.models import Comment
 from wethink.params import MAX_INT
 
@@ -440,4 +443,57 @@ def annotation_extras_save(*, comment: Comment, parsed: ParsedAnnotation) -> Com
 def chapter_path(chapter) -> str:
     return reverse(
         "chapters:chapter_detail", kwargs={"book": chapter.book.slug, "chapter": chapter.slug}
+    )
+
+
+def annotation_create(*, user, book, chapter, parsed: ParsedAnnotation) -> Comment:
+    """The comment an incoming annotation makes, through the comment services: a
+    reply to a comment `user` may see (in `chapter`, when one is given), a comment
+    on the book as a whole, or a comment on a paragraph of `chapter` (named by the
+    FragmentSelector, else found by the quote) at the revision it names. Called by
+    the API inside its transaction, before `annotation_extras_save`."""
+    if parsed.reply_to:
+        parent = (
+            Comment.objects.visible_to(user, book=book)
+            .filter(pk=parsed.reply_to)
+            .select_related("book", "chapter", "parent")
+            .first()
+        )
+        if parent is None:
+            raise ValidationError("The comment replied to does not exist.")
+        if chapter is not None and parent.chapter_id != chapter.pk:
+            raise ValidationError(
+                "The comment replied to is in another chapter; post the reply there."
+            )
+        return services.comment_reply(user=user, parent=parent, body=parsed.body)
+    if parsed.whole_book:
+        return services.comment_create_on_book(
+            user=user, book=book, body=parsed.body, quote=parsed.quote, suggestion=parsed.suggestion
+        )
+    revision = (
+        chapter_selectors.revision_written_on(chapter=chapter, number=parsed.revision)
+        or chapter.current_revision
+    )
+    pid = parsed.pid
+    if pid is None:
+        holders = list(
+            Block.objects.filter(revision=revision, text__contains=parsed.quote).values_list(
+                "pid", flat=True
+            )[:2]
+        )
+        if len(holders) != 1:
+            raise ValidationError(
+                "The quote is in no paragraph or in several: say which paragraph "
+                "with a FragmentSelector."
+            )
+        pid = holders[0]
+    return services.comment_create(
+        user=user,
+        chapter=chapter,
+        pid=pid,
+        body=parsed.body,
+        quote=parsed.quote,
+        quote_prefix=parsed.quote_prefix,
+        suggestion=parsed.suggestion,
+        revision=revision,
     )

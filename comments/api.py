@@ -39,11 +39,11 @@ from django.views.decorators.csrf import csrf_exempt
 
 from accounts.services import user_for_token
 from chapters import selectors as chapter_selectors
-from chapters.models import Block, ChapterRevision
 from comments import posting, services
 from comments.annotations import (
     ParsedAnnotation,
     annotation_collection_json,
+    annotation_create,
     annotation_extras_save,
     annotation_json,
     annotation_page_json,
@@ -242,6 +242,18 @@ def _reader(request: HttpRequest):
     return request.user
 
 
+def _reading_book(request: HttpRequest, slug: str):
+    """Who asks (`_reader`) and the book they may read, else a 404."""
+    user = _reader(request)
+    return user, chapter_selectors.book_get_for_reader(user=user, slug=slug)
+
+
+def _reading_chapter(request: HttpRequest, book: str, chapter: str):
+    """Who asks (`_reader`) and the chapter they may read, else a 404."""
+    user = _reader(request)
+    return user, chapter_selectors.chapter_get_for_reader(user=user, book=book, chapter=chapter)
+
+
 def _writer(request: HttpRequest):
     user = _reader(request)
     if not user.is_authenticated:
@@ -363,8 +375,7 @@ def book_annotations(request: HttpRequest, book: str) -> HttpResponse:
     """The book's container: every comment of the book, where annotations are
     created for any of its chapters, or for the book as a whole (the target is
     the book's URL)."""
-    user = _reader(request)
-    found = chapter_selectors.book_get_for_reader(user=user, slug=book)
+    user, found = _reading_book(request, book)
     if request.method == "POST":
         return _create(request, _writer(request), book=found)
     base = reverse("comments:api_book_annotations", kwargs={"book": book})
@@ -375,8 +386,7 @@ def book_annotations(request: HttpRequest, book: str) -> HttpResponse:
 def chapter_annotations(request: HttpRequest, book: str, chapter: str) -> HttpResponse:
     """A chapter's container: the comments anchored in it now. What is created here
     gets its IRI in the book's container, like every comment."""
-    user = _reader(request)
-    found = chapter_selectors.chapter_get_for_reader(user=user, book=book, chapter=chapter)
+    user, found = _reading_chapter(request, book, chapter)
     if request.method == "POST":
         return _create(request, _writer(request), book=found.book, chapter=found)
     base = reverse("comments:api_chapter_annotations", kwargs={"book": book, "chapter": chapter})
@@ -388,8 +398,7 @@ def chapter_annotations(request: HttpRequest, book: str, chapter: str) -> HttpRe
 def annotation(request: HttpRequest, book: str, pk: int) -> HttpResponse:
     """One comment as an annotation: read it, replace its text (PUT with If-Match)
     or remove it (DELETE), as its author would on the site."""
-    user = _reader(request)
-    found = chapter_selectors.book_get_for_reader(user=user, slug=book)
+    user, found = _reading_book(request, book)
     if pk > MAX_INT:
         raise Http404
     comment = _comments(user, found, deleted=True).filter(pk=pk).first()
@@ -409,8 +418,7 @@ def annotation_search(request: HttpRequest, book: str) -> HttpResponse:
     """The book's comments found by chapter, user (username), quote (words of the
     quoted passage), text (words of the comment or suggestion) and state, each
     optional, as an AnnotationCollection with the same pages as a container."""
-    user = _reader(request)
-    found = chapter_selectors.book_get_for_reader(user=user, slug=book)
+    user, found = _reading_book(request, book)
     comments = _comments(user, found)
     query = {}
     for name in ("chapter", "user", "quote", "text"):
@@ -454,8 +462,7 @@ def _search_text(params, name: str) -> str:
 def book_collection(request: HttpRequest, book: str) -> HttpResponse:
     """Every visible comment of a book as one AnnotationCollection (the first page
     embedded, the rest linked), offered as a download."""
-    user = _reader(request)
-    found = chapter_selectors.book_get_for_reader(user=user, slug=book)
+    user, found = _reading_book(request, book)
     base = reverse("comments:api_book_annotations", kwargs={"book": book})
     paginator = Paginator(_comments(user, found), settings.WETHINK_ANNOTATIONS_PAGE_SIZE)
     first = _page_json(request, paginator.page(1), base) if paginator.count else None
@@ -475,9 +482,8 @@ def book_collection(request: HttpRequest, book: str) -> HttpResponse:
 
 @api_view("GET")
 def chapter_blocks(request: HttpRequest, book: str, chapter: str) -> HttpResponse:
-    user = _reader(request)
-    found = chapter_selectors.chapter_get_for_reader(user=user, book=book, chapter=chapter)
-    blocks = Block.objects.filter(revision_id=found.current_revision_id).order_by("position")
+    _user, found = _reading_chapter(request, book, chapter)
+    blocks = chapter_selectors.revision_blocks(revision=found.current_revision)
     return _json(
         [{"pid": b.pid, "n": b.position, "text": b.text} for b in blocks],
         content_type="application/json",
@@ -503,7 +509,7 @@ def _create(request: HttpRequest, user, *, book, chapter=None) -> HttpResponse:
     if chapter is None and parsed.reply_to is None and not parsed.whole_book:
         chapter = _target_chapter(user, book, parsed.source_path)
     with transaction.atomic():
-        comment = _write(user, book, chapter, parsed)
+        comment = annotation_create(user=user, book=book, chapter=chapter, parsed=parsed)
         annotation_extras_save(comment=comment, parsed=parsed)
     comment = _comments(user, book).get(pk=comment.pk)
     response = _annotation_response(request, comment, status=201)
@@ -531,55 +537,6 @@ def _target_chapter(user, book, source_path: str | None):
         )
     except Http404:
         raise ValidationError("The target's chapter does not exist.") from None
-
-
-def _write(user, book, chapter, parsed: ParsedAnnotation) -> Comment:
-    if parsed.reply_to:
-        parent = (
-            Comment.objects.visible_to(user, book=book)
-            .filter(pk=parsed.reply_to)
-            .select_related("book", "chapter", "parent")
-            .first()
-        )
-        if parent is None:
-            raise ValidationError("The comment replied to does not exist.")
-        if chapter is not None and parent.chapter_id != chapter.pk:
-            raise ValidationError(
-                "The comment replied to is in another chapter; post the reply there."
-            )
-        return services.comment_reply(user=user, parent=parent, body=parsed.body)
-    if parsed.whole_book:
-        return services.comment_create_on_book(
-            user=user, book=book, body=parsed.body, quote=parsed.quote, suggestion=parsed.suggestion
-        )
-    revision = chapter.current_revision
-    if parsed.revision is not None:
-        revision = ChapterRevision.objects.filter(chapter=chapter, number=parsed.revision).first()
-        if revision is None:
-            raise ValidationError(f"Revision {parsed.revision} of this chapter does not exist.")
-    pid = parsed.pid
-    if pid is None:
-        holders = list(
-            Block.objects.filter(revision=revision, text__contains=parsed.quote).values_list(
-                "pid", flat=True
-            )[:2]
-        )
-        if len(holders) != 1:
-            raise ValidationError(
-                "The quote is in no paragraph or in several: say which paragraph "
-                "with a FragmentSelector."
-            )
-        pid = holders[0]
-    return services.comment_create(
-        user=user,
-        chapter=chapter,
-        pid=pid,
-        body=parsed.body,
-        quote=parsed.quote,
-        quote_prefix=parsed.quote_prefix,
-        suggestion=parsed.suggestion,
-        revision=revision,
-    )
 
 
 def _precondition(request: HttpRequest, comment: Comment, *, required: bool) -> None:

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from chapters import periods
@@ -20,6 +21,8 @@ from wethink.pagecache import cached_page, conditional_page
 from wethink.params import choice_param, int_param
 
 THREAD_TEMPLATE = "comments/thread.html"
+EDIT_PAGE = "comments/comment_edit.html"
+FLAG_PAGE = "comments/comment_flag.html"
 
 
 def thread_url(chapter: Chapter, pid: str) -> str:
@@ -153,6 +156,23 @@ def render_thread(
     return response
 
 
+def _comment_posted(request: HttpRequest, refused, create) -> HttpResponse:
+    """Post a comment from a thread's form: `create(data)` makes it from the form's
+    data; a refusal is answered on the thread by `refused(form, error, status)`."""
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        return refused(form, " ".join(str(e) for es in form.errors.values() for e in es), 400)
+    try:
+        comment = create(form.cleaned_data)
+    except posting.AlreadyPosted as posted:
+        return _after_change(request, posted.comment, _already_posted(posted.comment), info=True)
+    except posting.RateLimited as error:
+        return refused(form, str(error), 429)
+    except ValidationError as error:
+        return refused(form, " ".join(error.messages), 400)
+    return _after_change(request, comment, _posted_message(comment))
+
+
 @cached_page("thread")
 def thread(request: HttpRequest, book: str, chapter: str, pid: str) -> HttpResponse:
     """A block, its comments and the comment form; POST posts a comment."""
@@ -161,58 +181,35 @@ def thread(request: HttpRequest, book: str, chapter: str, pid: str) -> HttpRespo
         return render_thread(request, found, pid)
     if not request.user.is_authenticated:
         return redirect(f"{reverse('login')}?next={thread_url(found, pid)}")
-    form = CommentForm(request.POST)
-    if not form.is_valid():
-        problems = " ".join(str(e) for errors in form.errors.values() for e in errors)
-        return render_thread(request, found, pid, form=form, error=problems, status=400)
-    data = form.cleaned_data
-    revision = None
-    if data["revision"]:
-        revision = ChapterRevision.objects.filter(chapter=found, number=data["revision"]).first()
-        if revision is None:
-            return render_thread(
-                request,
-                found,
-                pid,
-                form=form,
-                error=_("Revision %(n)s of this chapter does not exist.") % {"n": data["revision"]},
-                status=400,
-            )
-    try:
-        comment = services.comment_create(
+
+    def create(data: dict) -> Comment:
+        return services.comment_create(
             user=request.user,
             chapter=found,
             pid=pid,
-            body=data["body"],
-            quote=data["quote"],
-            quote_prefix=data["quote_prefix"],
-            suggestion=data["suggestion"],
-            revision=revision,
+            revision=chapter_selectors.revision_written_on(chapter=found, number=data["revision"]),
+            **{key: data[key] for key in ("body", "quote", "quote_prefix", "suggestion")},
             form_token=data["form_token"],
         )
-    except posting.AlreadyPosted as posted:
-        return _after_change(request, posted.comment, _already_posted(posted.comment), info=True)
-    except posting.RateLimited as error:
+
+    def refused(form, error: str, status: int) -> HttpResponse:
+        # Shown as the reader saw it: the revision the form was written on, if it exists.
+        number = _form_revision(found, form)
         return render_thread(
-            request,
-            found,
-            pid,
-            form=form,
-            error=str(error),
-            status=429,
-            number=revision and revision.number,
+            request, found, pid, form=form, error=error, status=status, number=number
         )
-    except ValidationError as error:
-        return render_thread(
-            request,
-            found,
-            pid,
-            form=form,
-            error=" ".join(error.messages),
-            status=400,
-            number=revision and revision.number,
+
+    return _comment_posted(request, refused, create)
+
+
+def _form_revision(chapter: Chapter, form: CommentForm) -> int | None:
+    number = getattr(form, "cleaned_data", {}).get("revision")
+    try:
+        return (
+            number and chapter_selectors.revision_written_on(chapter=chapter, number=number).number
         )
-    return _after_change(request, comment, _posted_message(comment))
+    except ValidationError:
+        return None
 
 
 @cached_page("discussion")
@@ -223,39 +220,20 @@ def discussion(request: HttpRequest, book: str) -> HttpResponse:
         return render_thread(request, None, WHOLE_BOOK, book=found)
     if not request.user.is_authenticated:
         return redirect(f"{reverse('login')}?next={discussion_url(found)}")
-    form = CommentForm(request.POST)
-    if not form.is_valid():
-        problems = " ".join(str(e) for errors in form.errors.values() for e in errors)
-        return render_thread(
-            request, None, WHOLE_BOOK, book=found, form=form, error=problems, status=400
-        )
-    data = form.cleaned_data
-    try:
-        comment = services.comment_create_on_book(
+
+    def create(data: dict) -> Comment:
+        return services.comment_create_on_book(
             user=request.user,
             book=found,
-            body=data["body"],
-            quote=data["quote"],
-            suggestion=data["suggestion"],
-            form_token=data["form_token"],
+            **{key: data[key] for key in ("body", "quote", "suggestion", "form_token")},
         )
-    except posting.AlreadyPosted as posted:
-        return _after_change(request, posted.comment, _already_posted(posted.comment), info=True)
-    except posting.RateLimited as error:
+
+    def refused(form, error: str, status: int) -> HttpResponse:
         return render_thread(
-            request, None, WHOLE_BOOK, book=found, form=form, error=str(error), status=429
+            request, None, WHOLE_BOOK, book=found, form=form, error=error, status=status
         )
-    except ValidationError as error:
-        return render_thread(
-            request,
-            None,
-            WHOLE_BOOK,
-            book=found,
-            form=form,
-            error=" ".join(error.messages),
-            status=400,
-        )
-    return _after_change(request, comment, _posted_message(comment))
+
+    return _comment_posted(request, refused, create)
 
 
 def _already_posted(comment: Comment) -> str:
@@ -328,58 +306,49 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
-def edit(request: HttpRequest, pk: int) -> HttpResponse:
+NOT_YOURS = {
+    "edit": _lazy("This comment is not yours: only the person who wrote it can edit it."),
+    "delete": _lazy("This comment is not yours: only the person who wrote it can delete it."),
+}
+
+
+def _own_comment(request: HttpRequest, pk: int, *, to: str) -> Comment:
+    """The person's own comment `pk`, to edit or delete; 403 for someone else's."""
     comment = _comment_or_error(request, pk)
     if comment.author_id != request.user.pk:
-        raise PermissionDenied(
-            _("This comment is not yours: only the person who wrote it can edit it.")
-        )
-    form = EditForm(
-        request.POST or None, initial={"body": comment.body, "suggestion": comment.suggestion}
-    )
-    error = ""
+        raise PermissionDenied(NOT_YOURS[to])
+    return comment
+
+
+def _comment_page(
+    request: HttpRequest, template: str, comment: Comment, *, status: int = 200, **context
+) -> HttpResponse:
+    """A page about one comment (edit it, delete it, flag it), under its book and chapter."""
+    context = {"comment": comment, "book": comment.book, "chapter": comment.chapter, **context}
+    return render(request, template, context, status=status)
+
+
+@login_required
+def edit(request: HttpRequest, pk: int) -> HttpResponse:
+    comment = _own_comment(request, pk, to="edit")
+    initial = {"body": comment.body, "suggestion": comment.suggestion}
+    form = EditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.comment_edit(
-                user=request.user,
-                comment=comment,
-                body=form.cleaned_data["body"],
-                suggestion=form.cleaned_data["suggestion"],
-            )
+            services.comment_edit(user=request.user, comment=comment, **form.cleaned_data)
         except ValidationError as problem:
             error = " ".join(problem.messages)
-        else:
-            return _after_change(request, comment, _("Your comment is updated."))
-    status = 400 if error else 200
-    return render(
-        request,
-        "comments/comment_edit.html",
-        {
-            "comment": comment,
-            "form": form,
-            "error": error,
-            "book": comment.book,
-            "chapter": comment.chapter,
-        },
-        status=status,
-    )
+            return _comment_page(request, EDIT_PAGE, comment, form=form, error=error, status=400)
+        return _after_change(request, comment, _("Your comment is updated."))
+    return _comment_page(request, EDIT_PAGE, comment, form=form, error="")
 
 
 @login_required
 def delete(request: HttpRequest, pk: int) -> HttpResponse:
     """GET asks to confirm (the button's page without JavaScript); POST removes."""
-    comment = _comment_or_error(request, pk)
-    if comment.author_id != request.user.pk:
-        raise PermissionDenied(
-            _("This comment is not yours: only the person who wrote it can delete it.")
-        )
+    comment = _own_comment(request, pk, to="delete")
     if request.method != "POST":
-        return render(
-            request,
-            "comments/comment_delete.html",
-            {"comment": comment, "book": comment.book, "chapter": comment.chapter},
-        )
+        return _comment_page(request, "comments/comment_delete.html", comment)
     return _service_call(
         request,
         comment,
@@ -406,41 +375,25 @@ def vote(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def flag(request: HttpRequest, pk: int) -> HttpResponse:
+    """Flag someone else's comment once, with a kind and (for "other") a reason; a
+    page saying why not to its author or to someone who flagged it already."""
     comment = _comment_or_error(request, pk)
     refusal = services.flag_refusal(user=request.user, comment=comment)
-    form = FlagForm(request.POST if request.method == "POST" else None)
-    error = ""
     if refusal:
-        form = None
-    elif request.method == "POST" and not form.is_valid():
-        error = " ".join(str(e) for errors in form.errors.values() for e in errors)
-    elif request.method == "POST":
-        try:
-            services.flag_create(
-                user=request.user,
-                comment=comment,
-                kind=form.cleaned_data["kind"],
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as problem:
-            error = " ".join(problem.messages)
-        else:
-            messages.success(request, _("Thank you. The book's editors will look at it."))
-            return redirect(comment.get_absolute_url())
-    status = 403 if refusal and comment.author_id == request.user.pk else 200
-    return render(
-        request,
-        "comments/comment_flag.html",
-        {
-            "comment": comment,
-            "form": form,
-            "error": error,
-            "refusal": refusal,
-            "book": comment.book,
-            "chapter": comment.chapter,
-        },
-        status=400 if error else status,
-    )
+        status = 403 if comment.author_id == request.user.pk else 200
+        return _comment_page(request, FLAG_PAGE, comment, refusal=refusal, status=status)
+    form = FlagForm(request.POST if request.method == "POST" else None)
+    if request.method != "POST":
+        return _comment_page(request, FLAG_PAGE, comment, form=form)
+    try:
+        if not form.is_valid():
+            raise ValidationError([e for errors in form.errors.values() for e in errors])
+        services.flag_create(user=request.user, comment=comment, **form.cleaned_data)
+    except ValidationError as problem:
+        error = " ".join(problem.messages)
+        return _comment_page(request, FLAG_PAGE, comment, form=form, error=error, status=400)
+    messages.success(request, _("Thank you. The book's editors will look at it."))
+    return redirect(comment.get_absolute_url())
 
 
 @login_required
