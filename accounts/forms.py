@@ -77,3 +77,17 @@ class QueuedPasswordResetForm(auth_forms.PasswordResetForm):
         from accounts.tasks import send_password_reset_email
 
         send_password_reset_email.enqueue(user_id=context["user"].pk)
+
+
+def errors_to_form(form, error, *, rename=None, default=None) -> None:
+    """Show a service's ValidationError on `form`: each field's messages on that
+    field (named as `rename` maps the service's names to the form's), the rest, and
+    a message for no field, on `default` (None: the form as a whole)."""
+    rename = rename or {}
+    if not hasattr(error, "error_dict"):
+        form.add_error(default, error)
+        return
+    for field, problems in error.message_dict.items():
+        target = rename.get(field, field)
+        for problem in problems:
+            form.add_error(target if target in form.fields else None, problem)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import services
-from accounts.forms import ProfileForm, QueuedPasswordResetForm, SignupForm
+from accounts.forms import ProfileForm, QueuedPasswordResetForm, SignupForm, errors_to_form
 from accounts.models import ApiToken
 from accounts.throttling import client_ip, over_limit
 from wethink.params import next_param
@@ -27,29 +27,20 @@ def signup(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:my_profile")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
             user = services.user_signup(
-                username=form.cleaned_data["username"],
-                email=form.cleaned_data["email"],
-                password=form.cleaned_data["password1"],
+                username=data["username"], email=data["email"], password=data["password1"]
             )
         except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                for field, problems in error.message_dict.items():
-                    target = "password1" if field == "password" else field
-                    target = target if target in form.fields else None
-                    for problem in problems:
-                        form.add_error(target, problem)
-            else:
-                form.add_error("password1", error)
+            errors_to_form(form, error, rename={"password": "password1"}, default="password1")
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Welcome, %(name)s.") % {"name": user.get_username()})
             return redirect(_safe_next(request) or "/")
     status = 400 if request.method == "POST" else 200
-    return render(
-        request, "accounts/signup.html", {"form": form, "next": _safe_next(request)}, status=status
-    )
+    context = {"form": form, "next": _safe_next(request)}
+    return render(request, "accounts/signup.html", context, status=status)
 
 
 def _profile_context(request: HttpRequest, person, *, form: ProfileForm | None = None) -> dict:
@@ -83,9 +74,7 @@ def settings_update(request: HttpRequest) -> HttpResponse:
         try:
             services.profile_update(user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            for field, problems in error.message_dict.items():
-                for problem in problems:
-                    form.add_error(field if field in form.fields else None, problem)
+            errors_to_form(form, error)
         else:
             messages.success(request, _("Your settings are saved."))
             return redirect("accounts:my_profile")

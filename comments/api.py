@@ -419,15 +419,17 @@ def annotation_search(request: HttpRequest, book: str) -> HttpResponse:
     quoted passage), text (words of the comment or suggestion) and state, each
     optional, as an AnnotationCollection with the same pages as a container."""
     user, found = _reading_book(request, book)
-    comments = _comments(user, found)
-    query = {}
-    for name in ("chapter", "user", "quote", "text"):
-        value = _search_text(request.GET, name)
-        if value:
-            query[name] = value
-    state = choice_param(request.GET, "state", choices=STATES, default="")
-    if state:
-        query["state"] = state
+    query = {name: _search_text(request.GET, name) for name in ("chapter", "user", "quote", "text")}
+    query["state"] = choice_param(request.GET, "state", choices=STATES, default="")
+    query = {name: value for name, value in query.items() if value}
+    comments = _search_filtered(_comments(user, found), query)
+    base = reverse("comments:api_annotation_search", kwargs={"book": book})
+    label = f"Comments on {found.title} found by a search"
+    return _collection(request, comments, base, label=label, container=False, query=query)
+
+
+def _search_filtered(comments, query: dict):
+    """`comments` narrowed by each term of an annotation search (all optional)."""
     if "chapter" in query:
         comments = comments.filter(chapter__slug=query["chapter"])
     if "user" in query:
@@ -435,18 +437,15 @@ def annotation_search(request: HttpRequest, book: str) -> HttpResponse:
     if "quote" in query:
         comments = comments.filter(quote_exact__icontains=query["quote"])
     if "text" in query:
-        comments = comments.filter(
-            Q(body__icontains=query["text"]) | Q(suggestion__icontains=query["text"])
-        )
+        text = query["text"]
+        comments = comments.filter(Q(body__icontains=text) | Q(suggestion__icontains=text))
+    state = query.get("state")
     if state == "incorporated":
         comments = comments.filter(decision=Comment.Decision.INCORPORATED)
     elif state:
-        comments = comments.filter(anchor_state=state).exclude(
-            decision=Comment.Decision.INCORPORATED
-        )
-    base = reverse("comments:api_annotation_search", kwargs={"book": book})
-    label = f"Comments on {found.title} found by a search"
-    return _collection(request, comments, base, label=label, container=False, query=query)
+        incorporated = Comment.Decision.INCORPORATED
+        comments = comments.filter(anchor_state=state).exclude(decision=incorporated)
+    return comments
 
 
 def _search_text(params, name: str) -> str:

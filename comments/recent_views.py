@@ -15,52 +15,30 @@ from comments.recent import SHOW, Change, recent_changes
 from wethink.pagecache import conditional_page
 from wethink.params import choice_param, int_param
 
+TEMPLATE = "comments/recent_changes.html"
 # Comments on a scheduled chapter, and its opening, join the list when it opens.
 _conditional = conditional_page("book_comments", horizon=chapter_selectors.book_openings_passed)
 
 
 @_conditional
 def recent_changes_page(request: HttpRequest, book: str) -> HttpResponse:
+    """The book's recent changes, filtered by kind (`show`) and chapter, a page at a time."""
     found = chapter_selectors.book_get_for_reader(user=request.user, slug=book)
     show = choice_param(request.GET, "show", choices=SHOW, default="all")
     chapters = chapter_selectors.book_contents(book=found, user=request.user)
     slug = (request.GET.get("chapter") or "").strip()
     chapter = next((c for c in chapters if c.slug == slug), None)
+    context = {"book": found, "chapters": chapters, "show": show, "chapter_slug": slug}
     if slug and chapter is None:
-        return render(
-            request,
-            "comments/recent_changes.html",
-            {
-                "book": found,
-                "chapters": chapters,
-                "show": show,
-                "chapter_slug": slug,
-                "missing": True,
-            },
-            status=404,
-        )
-    changes = recent_changes(
-        user=request.user,
-        book=found,
-        show=show,
-        chapter=chapter,
-        page=int_param(request.GET, "page", minimum=1),
+        return render(request, TEMPLATE, {**context, "missing": True}, status=404)
+    page = int_param(request.GET, "page", minimum=1)
+    context["changes"] = recent_changes(
+        user=request.user, book=found, show=show, chapter=chapter, page=page
     )
-    return render(
-        request,
-        "comments/recent_changes.html",
-        {
-            "book": found,
-            "chapters": chapters,
-            "changes": changes,
-            "show": show,
-            "chapter_slug": slug,
-            "filtered": show != "all" or chapter is not None,
-            "query": urlencode(
-                {k: v for k, v in (("show", show if show != "all" else ""), ("chapter", slug)) if v}
-            ),
-        },
-    )
+    context["filtered"] = show != "all" or chapter is not None
+    kept = (("show", "" if show == "all" else show), ("chapter", slug))
+    context["query"] = urlencode({name: value for name, value in kept if value})
+    return render(request, TEMPLATE, context)
 
 
 def change_link(change: Change) -> str:

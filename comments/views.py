@@ -404,22 +404,19 @@ def moderate(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _refused(request, comment, _("Choose approve, hide or spam."), 400)
     try:
-        services.comment_moderate(
-            user=request.user,
-            comment=comment,
-            action=form.cleaned_data["action"],
-            reason=form.cleaned_data["reason"],
-        )
+        services.comment_moderate(user=request.user, comment=comment, **form.cleaned_data)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, _("Done."))
-    back = request.POST.get("next")
-    if back == "queue":
-        queue = reverse("comments:moderation", kwargs={"book": comment.book.slug})
-        page = int_param(request.POST, "page", minimum=1)
-        return redirect(f"{queue}?page={page}" if page else queue)
+    if request.POST.get("next") == "queue":
+        return redirect(_moderation_page(comment.book, int_param(request.POST, "page", minimum=1)))
     return redirect(comment.get_absolute_url())
+
+
+def _moderation_page(book, page: int | None) -> str:
+    queue = reverse("comments:moderation", kwargs={"book": book.slug})
+    return f"{queue}?page={page}" if page else queue
 
 
 @login_required

@@ -32,24 +32,27 @@ def book_detail(request: HttpRequest, book: str) -> HttpResponse:
     visits.chapters_changed_since_visit(user=request.user, chapters=chapters)
     is_editor = found.is_editor(request.user)
     if is_editor:
-        counts = comment_selectors.chapter_decision_counts(book=found)
-        most = max((sum(c.values()) for c in counts.values()), default=0) or 1
-        for chapter in chapters:
-            chapter.feedback = counts.get(chapter.pk, {})
-            chapter.feedback_total = sum(chapter.feedback.values())
-            chapter.feedback_most = most
-    response = render(
-        request,
-        "chapters/book_detail.html",
-        {
-            "book": found,
-            "chapters": chapters,
-            "is_editor": is_editor,
-            "discussion_count": comment_selectors.discussion_count(user=request.user, book=found),
-        },
-    )
+        _feedback_bars(found, chapters)
+    context = {
+        "book": found,
+        "chapters": chapters,
+        "is_editor": is_editor,
+        "discussion_count": comment_selectors.discussion_count(user=request.user, book=found),
+    }
+    response = render(request, "chapters/book_detail.html", context)
     response.page_cache_until = _stored_until(request, found)
     return response
+
+
+def _feedback_bars(book, chapters) -> None:
+    """For the book's editors: each chapter's feedback by decision, and the most any
+    chapter drew (the longest bar)."""
+    counts = comment_selectors.chapter_decision_counts(book=book)
+    most = max((sum(c.values()) for c in counts.values()), default=0) or 1
+    for chapter in chapters:
+        chapter.feedback = counts.get(chapter.pk, {})
+        chapter.feedback_total = sum(chapter.feedback.values())
+        chapter.feedback_most = most
 
 
 def _stored_until(request: HttpRequest, book, *times):
@@ -182,27 +185,25 @@ def chapter_diff(request: HttpRequest, book: str, chapter: str, a: int, b: int) 
     found = selectors.chapter_get_for_reader(user=request.user, book=book, chapter=chapter)
     old = selectors.revision_get(chapter=found, number=a)
     new = selectors.revision_get(chapter=found, number=b)
-    rows = revisions_diff(
-        selectors.revision_blocks(revision=old), selectors.revision_blocks(revision=new)
-    )
+    rows = _diff_rows(found, old, new)
     counts = dict.fromkeys(("edited", "added", "removed", "moved", "unchanged"), 0)
     for row in rows:
         counts[row.kind] += 1
-    folded = comment_selectors.folded_between(chapter=found, after=min(a, b), upto=max(a, b))
+    context = {"book": found.book, "chapter": found, "old": old, "new": new, "counts": counts}
+    return render(request, "chapters/chapter_diff.html", {**context, "rows": fold_unchanged(rows)})
+
+
+def _diff_rows(chapter, old, new) -> list:
+    """What changed from `old` to `new`, each row with the comments folded into it
+    between the two."""
+    rows = revisions_diff(
+        selectors.revision_blocks(revision=old), selectors.revision_blocks(revision=new)
+    )
+    low, high = sorted((old.number, new.number))
+    folded = comment_selectors.folded_between(chapter=chapter, after=low, upto=high)
     for row in rows:
         row.folded = folded.get(row.pid, [])
-    return render(
-        request,
-        "chapters/chapter_diff.html",
-        {
-            "book": found.book,
-            "chapter": found,
-            "old": old,
-            "new": new,
-            "rows": fold_unchanged(rows),
-            "counts": counts,
-        },
-    )
+    return rows
 
 
 @login_required
@@ -215,36 +216,18 @@ def chapter_restore_view(
     # The revision the history page showed as current; a page without it (an
     # older copy) is taken to be based on the chapter as it is now.
     base = int_param(request.POST or request.GET, "base", default=found.revision, minimum=1)
+    context = {"book": found.book, "chapter": found, "number": number, "base": base}
     if request.method == "GET":
-        return render(
-            request,
-            "chapters/chapter_restore.html",
-            {
-                "book": found.book,
-                "chapter": found,
-                "revision": selectors.revision_get(chapter=found, number=number),
-                "base": base,
-            },
-        )
+        context["revision"] = selectors.revision_get(chapter=found, number=number)
+        return render(request, "chapters/chapter_restore.html", context)
     try:
         revision = chapter_restore(
             chapter=found, number=number, editor=request.user, base_revision=base
         )
     except RevisionConflict as conflict:
         newer = conflict.newer or found.revisions.order_by("-number").first()
-        return render(
-            request,
-            "chapters/restore_conflict.html",
-            {
-                "book": found.book,
-                "chapter": found,
-                "number": number,
-                "base": base,
-                "newer": newer,
-                "own": newer.editor_id == request.user.pk,
-            },
-            status=409,
-        )
+        context.update(newer=newer, own=newer.editor_id == request.user.pk)
+        return render(request, "chapters/restore_conflict.html", context, status=409)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("chapters:chapter_history", book=book, chapter=chapter)
