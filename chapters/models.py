@@ -49,6 +49,8 @@ class BookQuerySet(models.QuerySet):
         return self.filter(visible).distinct()
 
     def editable_by(self, user) -> "BookQuerySet":
+        """Books a person may revise: every book for staff, else those naming them
+        among their editors. The one place that rule lives (`Book.is_editor` asks it)."""
         if not user.is_authenticated:
             return self.none()
         if user.is_staff:
@@ -105,14 +107,13 @@ class Book(models.Model):
         return reverse("chapters:book_detail", kwargs={"book": self.slug})
 
     def is_editor(self, user) -> bool:
-        """Whether `user` may revise this book's chapters (staff always may)."""
-        if not user.is_authenticated:
-            return False
-        if user.is_staff:
-            return True
+        """Whether `user` may revise this book's chapters (`editable_by`), asked once
+        per book object and person."""
+        if not user.is_authenticated or user.is_staff:
+            return user.is_authenticated
         known = self.__dict__.setdefault("_editor_of", {})
         if user.pk not in known:
-            known[user.pk] = self.editors.filter(pk=user.pk).exists()
+            known[user.pk] = Book.objects.editable_by(user).filter(pk=self.pk).exists()
         return known[user.pk]
 
 
