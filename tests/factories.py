@@ -47,6 +47,25 @@ def comment_make(*, chapter: Chapter, author, position: int = 2, body: str = "A 
     return comment_create(user=author, chapter=chapter, pid=block.pid, body=body, **kw)
 
 
+def comment_row(*, chapter: Chapter, block, author, body: str, **fields):
+    """An unsaved comment on `block` of the chapter's current revision, for
+    `bulk_create` when a test or benchmark needs many: no service, no checks."""
+    from comments.models import Comment
+
+    return Comment(
+        book=chapter.book,
+        chapter=chapter,
+        revision=chapter.current_revision,
+        pid=block.pid,
+        origin_pid=block.pid,
+        block_text=block.text,
+        body=body,
+        body_html=f"<p>{body}</p>",
+        author=author,
+        **fields,
+    )
+
+
 def big_chapter(slug: str, *, blocks: int, comments: int, readers):
     """A book `slug` whose chapter has `blocks` blocks and `comments` comments by
     `readers`, a fifth of them answered and up to 500 of those voted for; for
@@ -61,16 +80,11 @@ def big_chapter(slug: str, *, blocks: int, comments: int, readers):
     revision = chapter.current_revision
     block_list = list(revision.blocks.order_by("position"))
     rows = [
-        Comment(
-            book=book,
+        comment_row(
             chapter=chapter,
-            revision=revision,
-            pid=block_list[i % len(block_list)].pid,
-            origin_pid=block_list[i % len(block_list)].pid,
-            block_text=block_list[i % len(block_list)].text,
-            body=f"Comment {i}",
-            body_html=f"<p>Comment {i}</p>",
+            block=block_list[i % len(block_list)],
             author=readers[i % len(readers)],
+            body=f"Comment {i}",
             quote_exact="Paragraph" if i % 3 == 0 else "",
         )
         for i in range(comments)

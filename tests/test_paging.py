@@ -11,7 +11,7 @@ from django.urls import reverse
 from chapters.models import Book, Chapter, ChapterRevision
 from comments.models import Comment, Flag
 from tests.conftest import CHAPTER_TEXT
-from tests.factories import UserFactory, chapter_make
+from tests.factories import UserFactory, chapter_make, comment_row
 
 pytestmark = pytest.mark.django_db
 
@@ -23,25 +23,21 @@ def chapter_url(name: str, chapter, **kw) -> str:
 def orphans(chapter, readers, n: int, **kw) -> list[Comment]:
     block = chapter.current_revision.blocks.get(position=2)
     start = chapter.current_revision.created_at
-    return Comment.objects.bulk_create(
-        [
-            Comment(
-                book=chapter.book,
-                chapter=chapter,
-                revision=chapter.current_revision,
-                pid="gone",
-                origin_pid="gone",
-                block_text=block.text,
-                body=f"Orphan {i}",
-                body_html=f"<p>Orphan number {i}.</p>",
-                author=readers[i % len(readers)],
-                anchor_state=Comment.AnchorState.ORPHANED,
-                created_at=start + timedelta(minutes=i),
-                **kw,
-            )
-            for i in range(n)
-        ]
-    )
+    rows = [
+        comment_row(
+            chapter=chapter,
+            block=block,
+            author=readers[i % len(readers)],
+            body=f"Orphan number {i}.",
+            anchor_state=Comment.AnchorState.ORPHANED,
+            created_at=start + timedelta(minutes=i),
+            **kw,
+        )
+        for i in range(n)
+    ]
+    for row in rows:  # on a paragraph the chapter no longer has
+        row.pid = row.origin_pid = "gone"
+    return Comment.objects.bulk_create(rows)
 
 
 def shown(text: str, word: str) -> set[int]:
@@ -123,16 +119,11 @@ def busy_queue(book, chapter, reader):
     start = chapter.current_revision.created_at
 
     def row(i: int, **kw) -> Comment:
-        return Comment(
-            book=book,
+        return comment_row(
             chapter=chapter,
-            revision=chapter.current_revision,
-            pid=block.pid,
-            origin_pid=block.pid,
-            block_text=block.text,
-            body=f"Held {i}",
-            body_html=f"<p>Held number {i}.</p>",
+            block=block,
             author=readers[i % 3],
+            body=f"Held number {i}.",
             created_at=start + timedelta(minutes=i),
             **kw,
         )
@@ -162,7 +153,7 @@ def test_moderation_shows_a_page_of_the_queue_and_how_much_waits(client, busy_qu
 
 
 def test_moderating_from_a_later_page_comes_back_to_it(client, busy_queue, editor):
-    held = Comment.objects.get(body="Held 26")
+    held = Comment.objects.get(body="Held number 26.")
     client.force_login(editor)
     response = client.post(
         reverse("comments:moderate", kwargs={"pk": held.pk}),

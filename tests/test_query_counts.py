@@ -19,23 +19,14 @@ from chapters.services import book_pids_used, chapter_revise
 from comments.decisions import comments_decide
 from comments.models import Comment, Flag, Vote
 from tests.conftest import CHAPTER_TEXT
-from tests.factories import BookFactory, UserFactory, chapter_make, comment_make
+from tests.factories import BookFactory, UserFactory, chapter_make, comment_make, comment_row
 
 SMALL, LARGE = 3, 30
 
 
-def comment_row(chapter, block, author, i: int, **kw) -> Comment:
-    return Comment(
-        book=chapter.book,
-        chapter=chapter,
-        revision=chapter.current_revision,
-        pid=block.pid,
-        origin_pid=block.pid,
-        block_text=block.text,
-        body=f"Remark {i} about the opening",
-        body_html=f"<p>Remark {i} about the opening</p>",
-        author=author,
-        **kw,
+def remark(chapter, block, author, i: int, **kw) -> Comment:
+    return comment_row(
+        chapter=chapter, block=block, author=author, body=f"Remark {i} about the opening", **kw
     )
 
 
@@ -63,7 +54,7 @@ def book_at(size: int, *, editor):
         {"decision": Comment.Decision.DECLINED},
     ]
     rows = [
-        comment_row(chapter, blocks[1 + i % (len(blocks) - 1)], readers[i], i * 10 + k, **kind)
+        remark(chapter, blocks[1 + i % (len(blocks) - 1)], readers[i], i * 10 + k, **kind)
         for i in range(size)
         for k, kind in enumerate(kinds)
     ]
@@ -71,7 +62,7 @@ def book_at(size: int, *, editor):
     roots = list(Comment.objects.filter(chapter=chapter, parent=None).order_by("id"))
     Comment.objects.bulk_create(
         [
-            comment_row(chapter, blocks[1], readers[-1 - i], 1000 + i, parent=root, depth=1)
+            remark(chapter, blocks[1], readers[-1 - i], 1000 + i, parent=root, depth=1)
             for i, root in enumerate(roots[:size])
         ]
     )

@@ -7,7 +7,7 @@ from chapters.models import Book
 from comments.decisions import comments_decide
 from comments.models import Comment
 from tests.conftest import CHAPTER_TEXT
-from tests.factories import BookFactory, UserFactory, chapter_make, comment_make
+from tests.factories import BookFactory, UserFactory, chapter_make, comment_make, comment_row
 
 FEEDBACK = "/feedback/"
 
@@ -143,16 +143,11 @@ def test_queue_queries_do_not_grow_with_the_number_of_comments(client):
         blocks = list(chapter.current_revision.blocks.all())
         Comment.objects.bulk_create(
             [
-                Comment(
-                    book=book,
+                comment_row(
                     chapter=chapter,
-                    revision=chapter.current_revision,
-                    pid=blocks[i % len(blocks)].pid,
-                    origin_pid=blocks[i % len(blocks)].pid,
-                    block_text=blocks[i % len(blocks)].text,
-                    body=f"c{i}",
-                    body_html=f"<p>c{i}</p>",
+                    block=blocks[i % len(blocks)],
                     author=readers[i % 5],
+                    body=f"c{i}",
                     suggestion="same fix" if i % 4 == 0 else "",
                     quote_exact="Paragraph" if i % 4 == 0 else "",
                 )
