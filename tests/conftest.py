@@ -37,6 +37,12 @@ def pytest_configure(config):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+def pytest_collection_modifyitems(config, items):
+    """The browser tests run last: once Chromium is up, Playwright's event loop runs
+    in the test thread until the end of the run (tests/browser/conftest.py)."""
+    items.sort(key=lambda item: "browser" in item.keywords)
+
+
 @pytest.fixture(autouse=True)
 def fresh_cache():
     """Rate-limit counters live in the cache; user ids repeat between tests."""

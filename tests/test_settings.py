@@ -98,3 +98,9 @@ def test_gunicorn_runs_without_a_control_socket(tmp_path):
     assert "Booting worker" in text, text
     assert "Control socket" not in text
     assert not (tmp_path / ".gunicorn").exists()
+
+
+def test_outside_the_browser_tests_django_still_guards_async_code():
+    """Only the browser tests, which run last, tell Django that ORM calls made while
+    Playwright's event loop runs are safe (tests/browser/conftest.py)."""
+    assert "DJANGO_ALLOW_ASYNC_UNSAFE" not in os.environ

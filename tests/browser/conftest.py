@@ -14,10 +14,6 @@ from tests.factories import BookFactory, UserFactory, chapter_make
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 
-# Playwright's sync API runs an event loop in the test thread; the Django ORM calls
-# made by fixtures in that same thread are still synchronous and safe.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 PHONE = {"width": 390, "height": 844}
 WIDE = {"width": 1280, "height": 900}
 
@@ -43,8 +39,13 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def browser():
+    """Chromium for the whole run. Playwright's sync API keeps an event loop running
+    in the test thread from here on; the Django ORM calls fixtures make in that
+    thread are still synchronous and safe, so Django is told so, from the first
+    browser test to the end of the run (the browser tests run last: tests/conftest.py)."""
     from playwright.sync_api import sync_playwright
 
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(
             executable_path=str(CHROMIUM),
