@@ -27,7 +27,7 @@ from django.db import transaction
 from django.utils.crypto import constant_time_compare
 from django.utils.functional import SimpleLazyObject
 
-from wethink.pagecache import versions_read
+from wethink.pagecache import site_changed, versions_read
 
 KEEP_SECONDS = 24 * 3600
 
@@ -150,6 +150,13 @@ def _user_saved(sender, instance, **kwargs) -> None:
     people_changed([instance.pk])
 
 
+def _username_saved(sender, instance, created=False, update_fields=None, **kwargs) -> None:
+    # Every page may show usernames (the page cache's site version); a login only
+    # writes last_login.
+    if not created and (update_fields is None or "username" in update_fields):
+        site_changed()
+
+
 def receivers_connect() -> None:
     from django.contrib.auth import get_user_model
     from django.db.models.signals import post_delete, post_save
@@ -157,3 +164,4 @@ def receivers_connect() -> None:
     User = get_user_model()
     post_save.connect(_user_saved, sender=User, dispatch_uid="usercache-user-saved")
     post_delete.connect(_user_saved, sender=User, dispatch_uid="usercache-user-deleted")
+    post_save.connect(_username_saved, sender=User, dispatch_uid="pagecache-user")

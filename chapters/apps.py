@@ -7,12 +7,12 @@ class ChaptersConfig(AppConfig):
     verbose_name = _("Books and chapters")
 
     def ready(self) -> None:
-        from chapters import editors
+        from chapters import caching, editors
         from chapters.reading import keep_after_revision
         from chapters.signals import chapters_revised
-        from wethink.pagecache import receivers_connect
 
         chapters_revised.connect(keep_after_revision, dispatch_uid="chapters-reading-keep")
-        receivers_connect()
+        # Saves of chapters and books move the page cache's versions.
+        caching.receivers_connect()
         # The books a person edits, in the page header (accounts.header).
         editors.receivers_connect()

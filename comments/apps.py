@@ -8,6 +8,9 @@ class CommentsConfig(AppConfig):
 
     def ready(self) -> None:
         from chapters.signals import chapters_revised
+        from comments import caching
         from comments.receivers import reanchor_after_revision
 
         chapters_revised.connect(reanchor_after_revision, dispatch_uid="comments-reanchor")
+        # Saves of comments move the page cache's versions.
+        caching.receivers_connect()

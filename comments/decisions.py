@@ -8,12 +8,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chapters.models import Book
+from comments.caching import comments_changed
 from comments.models import Comment
 from comments.notifications import notify_decision, notify_reply
 from comments.services import FETCHED
 from comments.signals import comments_decided
 from comments.texts import text_clean
-from wethink import pagecache
 from wethink.rendering import render_comment
 
 # What a decision may follow. Incorporation is not a decision an editor picks
@@ -103,7 +103,7 @@ def comments_decide(
     Comment.objects.filter(pk__in=now_rows).update(
         decision=decision, decided_by=user, decided_at=now, decision_reason=reason
     )
-    pagecache.comments_changed(comments)
+    comments_changed(comments)
     for comment in comments:
         comment.decision = decision
         comment.decided_by = user

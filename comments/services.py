@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from chapters.models import Block, Book, Chapter, ChapterRevision
 from chapters.periods import book_comments_closed_reason, comments_closed_reason
+from comments.caching import comments_changed
 from comments.models import (
     MAX_DEPTH,
     WHOLE_BOOK,
@@ -333,7 +334,7 @@ def vote_toggle(*, user: AbstractBaseUser, comment: Comment, voted: bool | None 
             Comment.objects.filter(pk=comment.pk).update(vote_count=F("vote_count") - 1)
     if wanted != has_vote:
         # Threads show the count, and every thread the author's reputation.
-        pagecache.comments_changed([comment])
+        comments_changed([comment])
     comment.refresh_from_db(fields=["vote_count"])
     return wanted
 
@@ -419,6 +420,6 @@ def comment_attach(*, user: AbstractBaseUser, comment: Comment, pid: str) -> Com
         | Comment.objects.filter(parent__parent=comment)
     )
     family.update(pid=pid, anchor_state=state)
-    pagecache.chapters_changed(chapter_ids=[comment.chapter_id])
+    comments_changed([comment])
     comment.refresh_from_db()
     return comment

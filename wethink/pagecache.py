@@ -148,23 +148,18 @@ def discussion_changed(book) -> None:
     versions_bump([_discussion_key(book.slug), _book_comments_key(book.slug), FEEDBACK])
 
 
-def chapters_changed(*, chapter_ids, book_ids=()) -> None:
-    """`chapter_changed` for writes that hold ids only (a queryset update, a bulk
-    insert): one query, however many chapters. `book_ids` are books whose
-    discussion (comments on the book as a whole) changed."""
-    from chapters.models import Book, Chapter
-
-    rows = Chapter.objects.filter(pk__in=set(chapter_ids) - {None}).values_list(
-        "slug", "book__slug"
-    )
-    keys = {
-        key for slug, book in rows for key in (_chapter_key(book, slug), _book_comments_key(book))
-    }
-    if book_ids:
-        for book in Book.objects.filter(pk__in=set(book_ids)).values_list("slug", flat=True):
-            keys |= {_discussion_key(book), _book_comments_key(book)}
+def places_changed(*, chapters=(), discussions=()) -> None:
+    """`chapter_changed` and `discussion_changed` for writes that touch several at
+    once (a queryset update, a bulk insert): `chapters` as (book slug, chapter slug)
+    pairs, `discussions` as book slugs. These writes (votes, decisions, folds,
+    moderation) may change reputations too. The apps read the slugs from their ids
+    (`chapters.caching`, `comments.caching`)."""
+    keys = set()
+    for book, chapter in chapters:
+        keys |= {_chapter_key(book, chapter), _book_comments_key(book)}
+    for book in discussions:
+        keys |= {_discussion_key(book), _book_comments_key(book)}
     if keys:
-        # These writes (votes, decisions, folds, moderation) may change reputations.
         versions_bump([*sorted(keys), REPUTATIONS, FEEDBACK])
 
 
@@ -532,66 +527,3 @@ class PageCacheApp:
 def _matches(header: str, etag: str) -> bool:
     wanted = parse_etags(header)
     return "*" in wanted or etag.removeprefix("W/") in {tag.removeprefix("W/") for tag in wanted}
-
-
-# --- What moves the versions ----------------------------------------------------
-
-
-def comments_changed(comments) -> None:
-    """`chapters_changed` for the places of `comments`: their chapters, and the
-    discussions of the books some of them are on as a whole."""
-    chapters_changed(
-        chapter_ids={c.chapter_id for c in comments if c.chapter_id is not None},
-        book_ids={c.book_id for c in comments if c.chapter_id is None},
-    )
-
-
-def _comment_saved(sender, instance, created=False, **kwargs) -> None:
-    if instance.chapter_id is None:
-        discussion_changed(instance.book)
-    else:
-        chapter_changed(instance.chapter)
-    if not created:
-        # An edit, a removal or a decision saved on the row: reputations may move.
-        # A new comment has no votes and no decision yet, so it leaves them.
-        versions_bump([REPUTATIONS])
-
-
-def _chapter_saved(sender, instance, **kwargs) -> None:
-    book_changed(instance.book.slug)
-
-
-def _book_renaming(sender, instance, **kwargs) -> None:
-    if instance.pk is None:
-        return
-    before = sender.objects.filter(pk=instance.pk).values_list("slug", flat=True).first()
-    if before is not None and before != instance.slug:
-        book_changed(before)
-
-
-def _book_saved(sender, instance, **kwargs) -> None:
-    book_changed(instance.slug)
-
-
-def _user_saved(sender, instance, created=False, update_fields=None, **kwargs) -> None:
-    # Pages show usernames; a login only writes last_login.
-    if not created and (update_fields is None or "username" in update_fields):
-        site_changed()
-
-
-def receivers_connect() -> None:
-    """Every save or delete of a comment, chapter or book moves the versions of the
-    pages that show it. Writes that bypass `save()` (a queryset `update()`) call
-    `chapter_changed` themselves."""
-    from django.contrib.auth import get_user_model
-    from django.db.models.signals import post_delete, post_save, pre_save
-
-    from chapters.models import Book, Chapter
-    from comments.models import Comment
-
-    for signal in (post_save, post_delete):
-        signal.connect(_comment_saved, sender=Comment, dispatch_uid="pagecache-comment")
-        signal.connect(_chapter_saved, sender=Chapter, dispatch_uid="pagecache-chapter")
-        signal.connect(_book_saved, sender=Book, dispatch_uid="pagecache-book")
-    pre_save.connect(_book_renaming, sender=Book, dispatch_uid="pagecache-book-slug")
-    post_save.connect(_user_saved, sender=get_user_model(), dispatch_uid="pagecache-user")
