@@ -8,7 +8,7 @@ of someone who edits nothing reads nothing.
 
 The token, `FEEDBACK`, is a page-cache version (`wethink.pagecache`): every write
 that changes a comment moves it after its transaction commits (through
-`chapter_changed`/`chapters_changed`, which every comment write calls), and so does
+`pagecache.chapter_changed`/`places_changed`, which every comment write calls), and so does
 a new flag (`flag_create`). Counts kept at an older token are counted again, so an
 editor never sees a count older than a write that has returned. Which books the
 person edits is part of what is kept: a change there counts again too.
