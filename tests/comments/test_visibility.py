@@ -279,3 +279,19 @@ def test_the_rule_costs_no_query_per_comment_or_chapter(
             for position in (2, 3, 4):
                 comment_make(chapter=more, author=editor, body=f"{SECRET} {position}")
     assert queries_for(client, urls) == few
+
+
+@pytest.mark.django_db
+def test_a_profile_shows_held_comments_to_whoever_sees_them_in_the_thread(
+    client, reader, editor, chapter
+):
+    """One rule (`visible_to`): the book's editors see a held comment on its author's
+    profile as in its thread; other readers see it in neither."""
+    held = comment_make(chapter=chapter, author=reader, body=SECRET)
+    Comment.objects.filter(pk=held.pk).update(moderation=Comment.Moderation.PENDING)
+    profile = reverse("accounts:profile", kwargs={"username": reader.username})
+    thread = held.get_absolute_url().split("#")[0]
+    client.force_login(editor)
+    assert SECRET in client.get(profile).text and SECRET in client.get(thread).text
+    client.force_login(UserFactory(username="passer-by"))
+    assert SECRET not in client.get(profile).text and SECRET not in client.get(thread).text
