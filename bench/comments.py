@@ -12,6 +12,7 @@ from django.urls import NoReverseMatch, reverse
 from chapters.models import Book
 from chapters.services import chapter_create
 from comments.models import Comment, Vote
+from tests.factories import comment_row
 
 
 def timed(client: Client, path: str, runs: int = 20) -> tuple[float, int]:
@@ -43,34 +44,22 @@ def main() -> None:
     blocks = list(revision.blocks.order_by("position"))
     Comment.objects.bulk_create(
         [
-            Comment(
-                book=book,
-                chapter=chapter,
-                revision=revision,
-                pid=blocks[i % 300].pid,
-                origin_pid=blocks[i % 300].pid,
-                block_text=blocks[i % 300].text,
-                body=f"Comment {i}",
-                body_html=f"<p>Comment {i}</p>",
-                author=users[i % 20],
+            comment_row(
+                chapter=chapter, block=blocks[i % 300], author=users[i % 20], body=f"Comment {i}"
             )
             for i in range(4000)
         ],
         batch_size=1000,
     )
     roots = list(Comment.objects.filter(chapter=chapter).order_by("id")[:1000])
+    by_pid = {block.pid: block for block in blocks}
     Comment.objects.bulk_create(
         [
-            Comment(
-                book=book,
+            comment_row(
                 chapter=chapter,
-                revision=revision,
-                pid=root.pid,
-                origin_pid=root.pid,
-                block_text=root.block_text,
-                body="A reply",
-                body_html="<p>A reply</p>",
+                block=by_pid[root.pid],
                 author=users[0],
+                body="A reply",
                 parent=root,
                 depth=1,
             )

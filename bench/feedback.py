@@ -13,6 +13,7 @@ from django.urls import reverse
 from chapters.models import Book
 from chapters.services import chapter_create
 from comments.models import Comment
+from tests.factories import comment_row
 
 
 def main() -> None:
@@ -44,16 +45,11 @@ def main() -> None:
             block = blocks[1 + i % 299]
             suggest = c == 0 and i < 50
             rows.append(
-                Comment(
-                    book=book,
+                comment_row(
                     chapter=chapter,
-                    revision=chapter.current_revision,
-                    pid=block.pid,
-                    origin_pid=block.pid,
-                    block_text=block.text,
-                    body=f"Comment {i}",
-                    body_html=f"<p>Comment {i}</p>",
+                    block=block,
                     author=readers[i % 20],
+                    body=f"Comment {i}",
                     vote_count=i % 7,
                     quote_exact="says something" if suggest else "",
                     quote_prefix=block.text.split("says")[0] if suggest else "",

@@ -19,6 +19,7 @@ from chapters.models import Book
 from chapters.services import chapter_create, chapter_revise
 from comments.models import Comment
 from comments.services import comment_create
+from tests.factories import comment_row
 from wethink.pagecache import PageCacheApp
 
 HGBOOK_CHAPTER = (
@@ -124,16 +125,8 @@ def cache_main() -> None:
     revision = chapter.current_revision
     blocks = list(revision.blocks.order_by("position"))
     Comment.objects.bulk_create(
-        Comment(
-            book=book,
-            chapter=chapter,
-            revision=revision,
-            pid=blocks[i % 300].pid,
-            origin_pid=blocks[i % 300].pid,
-            block_text=blocks[i % 300].text,
-            body=f"Comment {i}",
-            body_html=f"<p>Comment {i}</p>",
-            author=users[i % 20],
+        comment_row(
+            chapter=chapter, block=blocks[i % 300], author=users[i % 20], body=f"Comment {i}"
         )
         for i in range(5000)
     )
