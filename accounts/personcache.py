@@ -10,7 +10,9 @@ that has returned.
 
 The CSRF token is the one thing in such a page made for each request: the page
 is rendered with a slot in its place (the `csrf_slot` context processor) and the
-slot is filled with a fresh token for every answer. A page that shows a message,
+slot is filled with a fresh token for every answer. The pieces between the slots
+are kept compressed too, so a gzipped answer compresses only the token
+(`wethink.compression.gzip_slotted`). A page that shows a message,
 uses a CSP nonce or sets a cookie is not kept. The feedback queue uses this
 (keys: the feedback, the site and reputations): an editor going through it pages,
 filters and comes back without the queue being counted and rendered again. The
@@ -25,11 +27,13 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
+from django.utils.cache import patch_vary_headers
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from accounts.usercache import prefetched
-from wethink.pagecache import MESSAGES_COOKIE, _private, versions_read
+from wethink.compression import deflated, gzip_slotted
+from wethink.pagecache import ACCEPTS_GZIP, MESSAGES_COOKIE, _private, versions_read
 
 # Where the token goes in a kept page: NUL never reaches a page's text.
 SLOT = "\x00csrf\x00"
@@ -60,10 +64,23 @@ def _key(request, view, user_id) -> str:
     return f"kp:{name}:{get_language()}:{user_id}:{address}"
 
 
-def _filled(request, content: bytes, content_type: str) -> HttpResponse:
-    response = HttpResponse(
-        content.replace(SLOT.encode(), get_token(request).encode()), content_type=content_type
-    )
+def _kept(content: bytes, content_type: str) -> tuple:
+    """What is kept of a page: its pieces between the token's slots, also as deflate
+    blocks, so an answer compresses only the token (`wethink.compression`)."""
+    pieces = content.split(SLOT.encode())
+    return pieces, [deflated(piece) for piece in pieces], content_type
+
+
+def _filled(request, pieces: list, pieces_deflated: list, content_type: str) -> HttpResponse:
+    """The kept page with a fresh CSRF token in its slots, gzipped for who accepts it."""
+    token = get_token(request).encode()
+    response = HttpResponse(content_type=content_type)
+    patch_vary_headers(response, ["Accept-Encoding"])
+    if ACCEPTS_GZIP.search(request.headers.get("accept-encoding", "")):
+        response.content = gzip_slotted(pieces, pieces_deflated, token)
+        response["Content-Encoding"] = "gzip"
+    else:
+        response.content = token.join(pieces)
     _private(response)
     return response
 
@@ -87,7 +104,7 @@ def kept_for_person(*keys: str):
             versions = (request._person_version, tokens)
             kept = found.get(key)
             if kept is not None and kept[0] == versions:
-                return _filled(request, kept[1], kept[2])
+                return _filled(request, *kept[1])
             request._csrf_slot = True
             try:
                 response = view(request, *args, **kwargs)
@@ -102,11 +119,9 @@ def kept_for_person(*keys: str):
                 and not getattr(request, "_csp_nonce", None)
                 and "_messages" not in request.session
             ):
-                cache.set(
-                    key,
-                    (versions, content, response["Content-Type"]),
-                    timeout=settings.WETHINK_PAGE_CACHE_SECONDS,
-                )
+                kept = _kept(content, response["Content-Type"])
+                cache.set(key, (versions, kept), timeout=settings.WETHINK_PAGE_CACHE_SECONDS)
+                return _filled(request, *kept)
             response.content = content.replace(SLOT.encode(), get_token(request).encode())
             _private(response)
             return response

@@ -9,10 +9,15 @@ member (RFC 1952): header, deflate blocks of the frame's start, the body's kept
 blocks, the frame's end with the final block, then the CRC-32 and length of the
 whole text.
 
-Against BREACH: the body's blocks are compressed apart from the frame, so nothing
-in the body (which holds text readers wrote) shares a window with the CSRF token;
-the token is masked afresh for every response as Django does; and the gzip header
-gets a random length of padding, as Django's `compress_string` gives it.
+The feedback queue kept per editor is the other way round: a large page made once,
+with slots where each response puts its CSRF token (`gzip_slotted`). Its pieces
+between the slots are kept as such blocks, and each response compresses only the
+token, in a window of its own, and puts those blocks in every slot.
+
+Against BREACH: the kept blocks are compressed apart from the token, so nothing in
+them (which holds text readers wrote) shares a window with it; the token is masked
+afresh for every response as Django does; and the gzip header gets a random length
+of padding, as Django's `compress_string` gives it.
 """
 
 import secrets
@@ -21,6 +26,8 @@ import zlib
 
 LEVEL = 6
 RANDOM_BYTES = 100
+# An empty final block: what ends a stream of blocks that stand alone.
+FINAL_BLOCK = zlib.compressobj(LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS).flush(zlib.Z_FINISH)
 
 
 def deflated(data: bytes) -> bytes:
@@ -52,3 +59,28 @@ def gzip_around(before: bytes, middle: bytes, middle_deflated: bytes, after: byt
             struct.pack("<II", crc & 0xFFFFFFFF, size & 0xFFFFFFFF),
         )
     )
+
+
+def _header() -> bytes:
+    # ID1 ID2, deflate, FNAME set, no time, no extra flags, unknown OS; then the
+    # random-length name that pads the header.
+    return b"\x1f\x8b\x08\x08\x00\x00\x00\x00\x00\xff" + (
+        b"a" * secrets.randbelow(RANDOM_BYTES) + b"\x00"
+    )
+
+
+def gzip_slotted(pieces: list[bytes], pieces_deflated: list[bytes], filler: bytes) -> bytes:
+    """One gzip member holding `filler.join(pieces)`, each piece given as
+    `deflated(piece)` (kept) and only `filler` compressed here, in a window of its
+    own for every slot."""
+    crc = 0
+    for n, piece in enumerate(pieces):
+        if n:
+            crc = zlib.crc32(filler, crc)
+        crc = zlib.crc32(piece, crc)
+    size = sum(map(len, pieces)) + len(filler) * (len(pieces) - 1)
+    # Blocks that stand alone: the filler's, made once, fits every slot.
+    between = deflated(filler)
+    parts = [_header(), between.join(pieces_deflated), FINAL_BLOCK]
+    parts.append(struct.pack("<II", crc & 0xFFFFFFFF, size & 0xFFFFFFFF))
+    return b"".join(parts)

@@ -2,6 +2,7 @@
 counting the queue, made again after every write that changes it, with a fresh
 CSRF token each time and never another person's page."""
 
+import gzip
 import re
 
 import pytest
@@ -103,3 +104,33 @@ def test_an_editor_never_gets_another_editors_queue(client, chapter, reader, edi
     assert "For the other editor." in page and "For the first editor." not in page
     client.force_login(reader)
     assert "For the first editor." not in client.get(QUEUE).content.decode()
+
+
+def test_a_gzipped_answer_is_the_same_page_with_its_own_token(
+    chapter, reader, editor, after_commit
+):
+    """The kept pieces are joined around a token compressed on its own: the page
+    reads the same as unzipped, every slot filled, a token that works."""
+    with after_commit():
+        item = comment_make(chapter=chapter, author=reader, body="Decide me, gzipped.")
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(editor)
+    plain = client.get(QUEUE).content.decode()
+    answers = [client.get(QUEUE, HTTP_ACCEPT_ENCODING="gzip, br") for _ in range(2)]
+    pages = []
+    for answer in answers:
+        assert answer["Content-Encoding"] == "gzip"
+        assert "Accept-Encoding" in answer["Vary"]
+        pages.append(gzip.decompress(answer.content).decode())
+    tokens = [re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', page) for page in pages]
+    assert len(set(tokens[0])) == 1 and len(tokens[0]) > 2 and tokens[0][0] != tokens[1][0]
+    plain_token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', plain).group(1)
+    same = {page.replace(found[0], "T") for page, found in zip(pages, tokens, strict=True)}
+    assert same == {plain.replace(plain_token, "T")}
+    response = client.post(
+        reverse("comments:decide"),
+        {"csrfmiddlewaretoken": tokens[1][0], "one": f"accept:{item.pk}"},
+    )
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert item.decision == "accepted"
