@@ -29,8 +29,12 @@ before the outage are dropped.
 
 import gzip
 import hashlib
+import os
+import pickle
 import re
 import secrets
+import socket
+import struct
 import threading
 import time
 from functools import wraps
@@ -38,13 +42,23 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.signals import setting_changed
 from django.db import transaction
+from django.dispatch import receiver
 from django.http import HttpResponseNotModified
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.crypto import salted_hmac
 from django.utils.http import parse_etags
 from django.utils.text import compress_string
+from redis.connection import parse_url
+
+from wethink.cache import PICKLED
+
+try:
+    import hiredis
+except ImportError:  # pragma: no cover - hiredis is in requirements.txt
+    hiredis = None
 
 SITE = "pv:site"
 # What editors are shown waiting for them (comments.attention): moved by every
@@ -427,10 +441,12 @@ NOT_MODIFIED_HEADERS = {"cache-control", "etag", "vary", "expires", "content-loc
 
 
 class _Kept(NamedTuple):
-    """A stored page as one worker keeps it: ready to send, with the versions it
-    was stored under and when the shared cache drops it."""
+    """A stored page as one process keeps it: ready to send, with the versions it
+    was stored under (`stored`: as Redis holds them, when read so) and when the
+    shared cache drops it."""
 
     versions: tuple
+    stored: list | None
     headers: list
     not_modified: list
     body: bytes
@@ -438,16 +454,162 @@ class _Kept(NamedTuple):
     expires: float
 
 
+def _decoded(value: bytes):
+    # As Django's Redis serializer writes them: integers as digits, the rest pickled.
+    return pickle.loads(value) if value[:1] == PICKLED else int(value)  # noqa: S301 - the site's own cache
+
+
+class _Wire:
+    """The thin layer's own connection to the cache's Redis, one per thread, for the
+    one read of a hit: its MGET is made once per set of keys, sent and answered with
+    one system call each way (the kernel keeps the timeout, so no poll runs before
+    them) and parsed by hiredis, and the answer is the bytes Redis holds, compared as
+    they are. In one process a hit on a kept page takes 9 us of CPU this way, 16 us
+    through the cache's client (`get_many_trusted`).
+
+    `mget` answers None when it cannot be used (not a plain redis:// server, no
+    hiredis) or Redis fails; then it leaves Redis alone for a few seconds, and the
+    caller reads through the cache, which notices an outage and fails soft."""
+
+    RETRY_AFTER = 5.0
+
+    def __init__(self):
+        self._local = threading.local()
+        self._commands: dict[tuple[str, ...], bytes] = {}
+        self._server = None
+        self._down_until = 0.0
+
+    def _configure(self) -> dict:
+        """The server to connect to; empty when the wire cannot be used."""
+        config = settings.CACHES["default"]
+        location = config.get("LOCATION")
+        if isinstance(location, str):
+            location = re.split("[;,]", location)
+        if hiredis is None or not location or not str(location[0]).startswith("redis://"):
+            return {}
+        server = parse_url(location[0])
+        if "connection_class" in server:
+            return {}
+        server["timeout"] = config.get("OPTIONS", {}).get("socket_timeout")
+        return server
+
+    def _command(self, names: tuple[str, ...]) -> bytes:
+        keys = [cache.make_key(name).encode() for name in names]
+        command = b"*%d\r\n$4\r\nMGET\r\n" % (len(keys) + 1) + b"".join(
+            b"$%d\r\n%s\r\n" % (len(key), key) for key in keys
+        )
+        if len(self._commands) > 10_000:
+            self._commands.clear()
+        self._commands[names] = command
+        return command
+
+    def _connect(self):
+        server = self._server
+        timeout = server["timeout"]
+        sock = socket.create_connection(
+            (server.get("host", "127.0.0.1"), server.get("port", 6379)), timeout=timeout
+        )
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        reader = hiredis.Reader()
+        hello = []
+        if server.get("password") is not None:
+            hello.append([b"AUTH", server["password"]])
+            if server.get("username"):
+                hello[-1].insert(1, server["username"])
+        if server.get("db"):
+            hello.append([b"SELECT", str(server["db"])])
+        for words in hello:
+            words = [word if isinstance(word, bytes) else word.encode() for word in words]
+            sock.sendall(
+                b"*%d\r\n" % len(words)
+                + b"".join(b"$%d\r\n%s\r\n" % (len(word), word) for word in words)
+            )
+            if isinstance(self._answer(sock, reader), hiredis.ReplyError):
+                sock.close()
+                raise OSError("Redis refused the page cache's connection")
+        if timeout:
+            # Blocking, with the timeout kept by the kernel: a timed-out call raises
+            # OSError (EAGAIN) as a timed-out socket would, without a poll first.
+            sock.settimeout(None)
+            seconds = int(timeout)
+            window = struct.pack("ll", seconds, int((timeout - seconds) * 1_000_000))
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, window)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, window)
+        local = self._local
+        local.sock, local.reader, local.pid = sock, reader, os.getpid()
+        return sock, reader
+
+    @staticmethod
+    def _answer(sock, reader):
+        reply = reader.gets()
+        while reply is False:
+            chunk = sock.recv(262144)
+            if not chunk:
+                raise OSError("Redis closed the connection")
+            reader.feed(chunk)
+            reply = reader.gets()
+        return reply
+
+    def _close(self) -> None:
+        sock = getattr(self._local, "sock", None)
+        if sock is not None:
+            sock.close()
+        self._local.__dict__.clear()
+
+    def reset(self) -> None:
+        """Read the cache's settings again at the next call."""
+        self._close()
+        self._commands.clear()
+        self._server = None
+        self._down_until = 0.0
+
+    def mget(self, names: tuple[str, ...]) -> list | None:
+        """What Redis holds under the cache keys `names` (None for a missing one)."""
+        if self._server is None:
+            self._server = self._configure()
+        if not self._server or time.monotonic() < self._down_until:
+            return None
+        command = self._commands.get(names) or self._command(names)
+        local = self._local
+        try:
+            if getattr(local, "pid", 0) != os.getpid():
+                self._close()  # a forked worker's copy of its parent's socket
+                sock, reader = self._connect()
+            else:
+                sock, reader = local.sock, local.reader
+            sock.sendall(command)
+            reply = self._answer(sock, reader)
+        except (OSError, UnicodeError):
+            self._close()
+            self._down_until = time.monotonic() + self.RETRY_AFTER
+            return None
+        if type(reply) is not list or len(reply) != len(names):
+            self._close()
+            return None
+        return reply
+
+
+# One per process, whatever the number of layers: a connection per thread.
+_wire = _Wire()
+
+
+@receiver(setting_changed)
+def _caches_changed(*, setting, **kwargs) -> None:
+    # Tests point the cache elsewhere; the wire follows.
+    if setting == "CACHES":
+        _wire.reset()
+
+
 class PageCacheApp:
     """The thin WSGI layer: answers stored pages to anonymous GET and HEAD requests
     before Django's request handling runs; passes everything else to `app`.
 
     Each process also keeps the pages it has answered (up to `memory_bytes` of
-    bodies), beside the versions they were stored under. A hit then reads only the
+    bodies) beside the versions they were stored under. A hit then reads only the
     page's versions from the shared cache, a few bytes in one round trip, and sends
     the kept page when they are still the same; when one has moved, the page is read
-    again from the shared cache, or made by Django. A kept page is dropped when
-    the shared cache drops it (its `expires`), so it never outlives the stored one."""
+    again from the shared cache, or made by Django. A kept page is dropped when the
+    shared cache drops it (its `expires`), so it never outlives the stored one."""
 
     def __init__(self, app, *, memory_bytes: int = 32 * 2**20):
         self.app = app
@@ -466,16 +628,11 @@ class PageCacheApp:
         _repair()
         gzipped = bool(ACCEPTS_GZIP.search(environ.get("HTTP_ACCEPT_ENCODING", "")))
         body_key = f"{key}|gzip" if gzipped else f"{key}|raw"
-        read = getattr(cache, "get_many_trusted", None) or cache.get_many
         page = self._kept.get(body_key)
-        if page is not None and page.expires > time.time():
-            found = read(keys)
-            if tuple(found.get(name) for name in keys) != page.versions:
-                page = self._read(read, key, body_key, keys, gzipped)
-        else:
-            page = self._read(read, key, body_key, keys, gzipped)
-        if page is None:
-            return self.app(environ, start_response)
+        if page is None or page.expires <= time.time() or not self._current(page, keys):
+            page = self._read(key, body_key, keys, gzipped)
+            if page is None:
+                return self.app(environ, start_response)
         wanted = environ.get("HTTP_IF_NONE_MATCH")
         if wanted and _matches(wanted, page.etag):
             start_response("304 Not Modified", list(page.not_modified))
@@ -483,27 +640,42 @@ class PageCacheApp:
         start_response("200 OK", list(page.headers))
         return [] if environ["REQUEST_METHOD"] == "HEAD" else [page.body]
 
-    def _read(self, read, key, body_key, keys, gzipped) -> _Kept | None:
+    def _current(self, page: _Kept, keys: list[str]) -> bool:
+        """Whether the kept page's versions are the current ones."""
+        if page.stored is not None:
+            stored = _wire.mget(tuple(keys))
+            if stored is not None:
+                return stored == page.stored
+        found = _read_many(keys)
+        return tuple(found.get(name) for name in keys) == page.versions
+
+    def _read(self, key, body_key, keys, gzipped) -> _Kept | None:
         """The stored page from the shared cache, read in the same round trip as its
         versions, and kept in this process; None when it is missing or stale."""
-        found = read([key, body_key, *keys])
+        names = (key, body_key, *keys)
+        stored = _wire.mget(names)
+        if stored is not None:
+            found = {n: _decoded(v) for n, v in zip(names, stored, strict=True) if v is not None}
+            stored = stored[2:]
+        else:
+            found = _read_many(list(names))
         entry = found.get(key)
         body = found.get(body_key)
         current = tuple(found.get(name) for name in keys)
         if entry is None or body is None or entry["keys"] != keys or entry["versions"] != current:
             return None
-        stored = entry["headers"]
-        headers = list(stored)
+        headers = list(entry["headers"])
         if gzipped:
             headers.append(("Content-Encoding", "gzip"))
         headers.append(("Content-Length", str(len(body))))
         page = _Kept(
             versions=current,
+            stored=stored,
             headers=headers,
-            not_modified=[(n, v) for n, v in stored if n.lower() in NOT_MODIFIED_HEADERS],
+            not_modified=[(n, v) for n, v in entry["headers"] if n.lower() in NOT_MODIFIED_HEADERS],
             body=body,
             etag=entry["etag"],
-            # Entries stored before `expires` was kept are answered, not kept.
+            # An entry stored before `expires` was written is answered, not kept.
             expires=entry.get("expires", 0.0),
         )
         if page.expires > time.time():
@@ -517,11 +689,15 @@ class PageCacheApp:
             before = self._kept.pop(body_key, None)
             if before is not None:
                 self._kept_bytes -= len(before.body)
-            # The oldest kept first: a page read again is kept again at the end.
+            # The oldest kept go first; a page read again is kept again at the end.
             while self._kept and self._kept_bytes + len(page.body) > self.memory_bytes:
                 self._kept_bytes -= len(self._kept.pop(next(iter(self._kept))).body)
             self._kept[body_key] = page
             self._kept_bytes += len(page.body)
+
+
+def _read_many(names: list[str]) -> dict:
+    return getattr(cache, "get_many_trusted", cache.get_many)(names)
 
 
 def _matches(header: str, etag: str) -> bool:
