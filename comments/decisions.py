@@ -11,7 +11,7 @@ from chapters.models import Book
 from comments.caching import comments_changed
 from comments.models import Comment
 from comments.notifications import notify_decision, notify_reply
-from comments.services import FETCHED
+from comments.services import reply_row
 from comments.signals import comments_decided
 from comments.texts import text_clean
 from wethink.rendering import render_comment
@@ -126,24 +126,15 @@ def _replies_save(*, parents: list[Comment], author: AbstractBaseUser, body: str
     body_html = render_comment(body)
     replies = []
     for parent in parents:
-        reply = Comment(
-            book_id=parent.book_id,
-            chapter_id=parent.chapter_id,
-            pid=parent.pid,
-            origin_pid=parent.origin_pid,
-            revision_id=parent.revision_id,
-            block_text=parent.block_text,
-            anchor_state=parent.anchor_state,
-            body=body,
-            body_html=body_html,
-            parent=parent,
-            depth=parent.depth + 1,
-            author=author,
-            moderation=Comment.Moderation.VISIBLE,
+        replies.append(
+            reply_row(
+                parent=parent,
+                author=author,
+                body=body,
+                body_html=body_html,
+                moderation=Comment.Moderation.VISIBLE,
+            )
         )
-        # The related rows are the parent's own, read and locked above (FETCHED).
-        reply.full_clean(exclude=FETCHED)
-        replies.append(reply)
     Comment.objects.bulk_create(replies)
     for reply in replies:
         transaction.on_commit(lambda reply=reply: notify_reply(reply=reply), robust=True)

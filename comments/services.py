@@ -219,27 +219,41 @@ def comment_reply(
     )
 
 
+def reply_row(*, parent: Comment, author: AbstractBaseUser, body: str, body_html: str, **fields):
+    """A reply to `parent`, checked and not saved yet: in its parent's place and
+    anchoring, one level deeper."""
+    reply = Comment(
+        book_id=parent.book_id,
+        chapter_id=parent.chapter_id,
+        pid=parent.pid,
+        origin_pid=parent.origin_pid,
+        revision_id=parent.revision_id,
+        block_text=parent.block_text,
+        anchor_state=parent.anchor_state,
+        body=body,
+        body_html=body_html,
+        parent=parent,
+        depth=parent.depth + 1,
+        author=author,
+        **fields,
+    )
+    # The related rows are the parent's own, read (and locked) by the caller.
+    reply.full_clean(exclude=FETCHED)
+    return reply
+
+
 def _reply_save(
     *, parent: Comment, author: AbstractBaseUser, body: str, moderation: str, form_token: str = ""
 ) -> Comment:
     """A reply shares its parent's anchoring; a visible one is announced by email."""
-    reply = Comment(
-        book=parent.book,
-        chapter=parent.chapter,
-        pid=parent.pid,
-        origin_pid=parent.origin_pid,
-        revision=parent.revision,
-        block_text=parent.block_text,
-        anchor_state=parent.anchor_state,
+    reply = reply_row(
+        parent=parent,
+        author=author,
         body=body,
         body_html=render_comment(body),
-        parent=parent,
-        depth=parent.depth + 1,
-        author=author,
         moderation=moderation,
         form_token=form_token,
     )
-    reply.full_clean(exclude=FETCHED)
     save_once(reply)
     comment_replied.send(sender=Comment, reply=reply)
     if reply.moderation == Comment.Moderation.VISIBLE:
