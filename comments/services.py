@@ -63,6 +63,17 @@ def _require_reader(user: AbstractBaseUser) -> None:
         raise PermissionDenied(_("Log in to comment."))
 
 
+def _posting_opens(*, user: AbstractBaseUser, form_token: str, closed: str | None) -> str:
+    """What every new comment or reply checks first: a signed-in reader, a form not
+    sent before (AlreadyPosted), a place that takes comments (`closed`: why not).
+    Returns the form token to keep."""
+    _require_reader(user)
+    form_token = form_token_check(user=user, form_token=form_token)
+    if closed:
+        raise PermissionDenied(closed)
+    return form_token
+
+
 @transaction.atomic
 def comment_create(
     *,
@@ -80,12 +91,10 @@ def comment_create(
     current one), optionally on a passage of it and with suggested wording.
     The comment is anchored where that block stands now. A `form_token` the
     reader used before raises AlreadyPosted: a form sent twice stores one comment."""
-    _require_reader(user)
-    form_token = form_token_check(user=user, form_token=form_token)
+    form_token = _posting_opens(
+        user=user, form_token=form_token, closed=comments_closed_reason(chapter)
+    )
     book = chapter.book
-    closed = comments_closed_reason(chapter)
-    if closed:
-        raise PermissionDenied(closed)
     body = text_clean(body, label=_("Your comment"), required=True)
     suggestion = text_clean(suggestion, label=_("Suggested wording"), required=False)
     quote = text_clean(quote, label=_("Quote"), required=False)
@@ -146,11 +155,9 @@ def comment_create_on_book(
     chapter, no revision, and so no quote or suggested wording (given, they are
     refused). Open while the book takes comments (its status and closing date).
     A `form_token` the reader used before raises AlreadyPosted."""
-    _require_reader(user)
-    form_token = form_token_check(user=user, form_token=form_token)
-    closed = book_comments_closed_reason(book)
-    if closed:
-        raise PermissionDenied(closed)
+    form_token = _posting_opens(
+        user=user, form_token=form_token, closed=book_comments_closed_reason(book)
+    )
     body = text_clean(body, label=_("Your comment"), required=True)
     if (quote or "").strip() or (suggestion or "").strip():
         raise ValidationError(
@@ -199,11 +206,7 @@ def comment_reply(
 ) -> Comment:
     """A reply joins its parent's thread and anchoring; replies to the deepest
     level join that level. A `form_token` used before raises AlreadyPosted."""
-    _require_reader(user)
-    form_token = form_token_check(user=user, form_token=form_token)
-    closed = closed_reason(parent)
-    if closed:
-        raise PermissionDenied(closed)
+    form_token = _posting_opens(user=user, form_token=form_token, closed=closed_reason(parent))
     if parent.is_deleted or parent.moderation != Comment.Moderation.VISIBLE:
         raise ValidationError(_("You can only reply to a visible comment."))
     body = text_clean(body, label=_("Your reply"), required=True)
