@@ -1,4 +1,5 @@
 import json
+import logging
 from pathlib import Path
 
 from django.conf import settings
@@ -37,8 +38,27 @@ class Command(BaseCommand):
             help="Create the demo accounts even with DEBUG off (a public demo site).",
         )
 
-    @transaction.atomic
     def handle(self, *args, **options) -> None:
+        # Seeding decides comments, whose emails run as tasks once the load commits:
+        # a log line per task would bury the demo logins.
+        tasks_log = logging.getLogger("django.tasks")
+        level = tasks_log.level
+        tasks_log.setLevel(logging.WARNING)
+        try:
+            self._load(**options)
+        finally:
+            tasks_log.setLevel(level)
+        self.stdout.write("Demo logins (username / password):")
+        for username, password, staff in DEMO_USERS:
+            role = (
+                "staff, the admin"
+                if staff
+                else ("editor of the demo book" if username == "editor" else "a reader")
+            )
+            self.stdout.write(f"  {username} / {password}   ({role})")
+
+    @transaction.atomic
+    def _load(self, **options) -> None:
         if not settings.DEBUG and not options["allow_demo_accounts"]:
             # The demo passwords are public; on a real site they would be a way in,
             # the admin account's included.
@@ -110,14 +130,6 @@ class Command(BaseCommand):
         seeded = comments_seed(book=book, editor=users["editor"])
         if seeded:
             self.stdout.write(f"Demo readers' comments: {seeded} added.")
-        self.stdout.write("Demo logins (username / password):")
-        for username, password, staff in DEMO_USERS:
-            role = (
-                "staff, the admin"
-                if staff
-                else ("editor of the demo book" if username == "editor" else "a reader")
-            )
-            self.stdout.write(f"  {username} / {password}   ({role})")
 
 
 def comments_seed(*, book: Book, editor) -> int:
