@@ -215,6 +215,12 @@ class Comment(models.Model):
         return self.chapter_id is None
 
     @property
+    def takes_suggestion(self) -> bool:
+        """Only a comment on a paragraph can suggest wording: a reply, or a comment on
+        a whole chapter or book, has no paragraph to reword."""
+        return self.parent_id is None and not self.on_whole_chapter and not self.on_whole_book
+
+    @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
 

@@ -274,7 +274,12 @@ def _group_duplicates(items: list[QueueItem], base: QuerySet) -> None:
 
 def _orphan_candidates(items: list[QueueItem]) -> None:
     """For comments on removed text, the current blocks most like the removed one."""
-    orphans = [i for i in items if i.comment.anchor_state == Comment.AnchorState.ORPHANED]
+    # A comment on the book as a whole has no chapter and is never orphaned.
+    orphans = [
+        i
+        for i in items
+        if i.comment.anchor_state == Comment.AnchorState.ORPHANED and i.comment.chapter_id
+    ]
     if not orphans:
         return
     revision_ids = {i.comment.chapter.current_revision_id for i in orphans}

@@ -281,6 +281,14 @@ def _earlier_text_keep(comment: Comment) -> CommentEdit:
     )
 
 
+def _edit_place(comment: Comment) -> str:
+    if comment.parent_id is not None:
+        return _("a reply")
+    if comment.on_whole_book:
+        return _("the book as a whole")
+    return _("the chapter as a whole")
+
+
 @transaction.atomic
 def comment_edit(
     *, user: AbstractBaseUser, comment: Comment, body: str, suggestion: str | None = None
@@ -291,6 +299,11 @@ def comment_edit(
     if suggestion is None:
         suggestion = comment.suggestion
     suggestion = text_clean(suggestion, label=_("Suggested wording"), required=False)
+    if suggestion and suggestion != comment.suggestion and not comment.takes_suggestion:
+        raise ValidationError(
+            _("Only a comment on a paragraph can suggest wording; this one is on %(place)s.")
+            % {"place": _edit_place(comment)}
+        )
     if body == comment.body and suggestion == comment.suggestion:
         return comment
     _earlier_text_keep(comment)

@@ -388,11 +388,8 @@ def _restore(*, data: dict, map_existing_users: bool) -> Book:
         where = f"Comment {item['key']}"
         _require(item, COMMENT_KEYS, where.lower())
         on_book = item["chapter"] is None
-        if on_book and (item["revision"] is not None or item["pid"] != WHOLE_BOOK):
-            raise BackupError(
-                f"{where} is on the book as a whole: it has no revision and its pid is "
-                f"{WHOLE_BOOK!r}."
-            )
+        if on_book:
+            _book_wide_check(item, where)
         if not on_book and item["chapter"] not in chapters:
             raise BackupError(f"{where} is on a missing chapter {item['chapter']!r}.")
         parent = None
@@ -455,6 +452,27 @@ def _restore(*, data: dict, map_existing_users: bool) -> Book:
         _restore_comment_records(comment, item, user, where)
     Comment.objects.bulk_update(list(restored.values()), ["created_at"], batch_size=500)
     return book
+
+
+def _book_wide_check(item: dict, where: str) -> None:
+    """A comment on the book as a whole has no revision, pid WHOLE_BOOK, and nothing a
+    revision could move or fold: no quote, no suggestion, never incorporated."""
+    if item["revision"] is not None or item["pid"] != WHOLE_BOOK:
+        raise BackupError(
+            f"{where} is on the book as a whole: it has no revision and its pid is "
+            f"{WHOLE_BOOK!r}."
+        )
+    if (
+        item["anchor_state"] != Comment.AnchorState.CURRENT
+        or item["decision"] == Comment.Decision.INCORPORATED
+        or item["incorporated_in"] is not None
+        or item["suggestion"]
+        or item["quote_exact"]
+    ):
+        raise BackupError(
+            f"{where} is on the book as a whole: it has no quote or suggested wording, "
+            "stays current and is never folded into a revision."
+        )
 
 
 COMMENT_KEYS = (

@@ -161,6 +161,32 @@ def test_the_author_edits_and_deletes_it(client, book, reader):
     assert comment.is_deleted
 
 
+def test_an_edit_cannot_give_it_suggested_wording(client, chapter, reader):
+    """Only a comment on a paragraph suggests wording: an edit of one on the book or
+    the chapter as a whole, or of a reply, cannot add one through the edit page."""
+    on_book = comment_create_on_book(user=reader, book=chapter.book, body="Overall.")
+    on_chapter = comment_create(user=reader, chapter=chapter, pid=WHOLE_CHAPTER, body="Whole.")
+    reply = comment_reply(user=reader, parent=on_chapter, body="And more.")
+    client.force_login(reader)
+    for comment in (on_book, on_chapter, reply):
+        edit = reverse("comments:edit", args=[comment.pk])
+        assert 'name="suggestion"' not in client.get(edit).text
+        response = client.post(edit, {"body": "Changed.", "suggestion": "New words."})
+        assert response.status_code == 400
+        assert "Only a comment on a paragraph can suggest wording" in response.text
+        comment.refresh_from_db()
+        assert (comment.body, comment.suggestion) != ("Changed.", "New words.")
+        assert not comment.edits.exists()
+
+    pid = chapter.current_revision.blocks.first().pid
+    on_paragraph = comment_create(user=reader, chapter=chapter, pid=pid, body="Here.")
+    edit = reverse("comments:edit", args=[on_paragraph.pk])
+    assert 'name="suggestion"' in client.get(edit).text
+    assert client.post(edit, {"body": "Here.", "suggestion": "New words."}).status_code == 302
+    on_paragraph.refresh_from_db()
+    assert on_paragraph.suggestion == "New words."
+
+
 def test_the_queue_decides_it_and_offers_no_fold(
     client, chapter, reader, editor, django_capture_on_commit_callbacks
 ):
@@ -186,6 +212,16 @@ def test_the_queue_decides_it_and_offers_no_fold(
     # The contents' feedback bars count chapters' comments only.
     contents = client.get(book.get_absolute_url()).text
     assert "1 comment on the book as a whole." in contents
+
+
+def test_the_queue_survives_one_marked_orphaned(client, book, reader, editor):
+    """Were one ever marked orphaned (by hand in the database), the queue's list of
+    comments on removed text still answers, with no chapter to look for blocks in."""
+    comment = comment_create_on_book(user=reader, book=book, body="Overall.")
+    Comment.objects.filter(pk=comment.pk).update(anchor_state="orphaned")
+    client.force_login(editor)
+    response = client.get(reverse("comments:feedback"), {"anchor": "orphaned"})
+    assert response.status_code == 200 and "Overall." in response.text
 
 
 def test_a_revision_never_moves_it(book, chapter, reader, editor):
@@ -283,3 +319,16 @@ def test_a_backup_keeps_it(book, reader, editor):
     with pytest.raises(BackupError, match="as a whole"):
         backup_restore(data=broken, map_existing_users=True)
     assert not Book.objects.exists()
+
+    # Nothing a revision could move or fold: a backup claiming so is refused whole.
+    for key, value in (
+        ("anchor_state", "orphaned"),
+        ("decision", "incorporated"),
+        ("suggestion", "Other words."),
+        ("quote_exact", "some words"),
+    ):
+        broken = json.loads(json.dumps(data))
+        broken["comments"][0][key] = value
+        with pytest.raises(BackupError, match="never folded"):
+            backup_restore(data=broken, map_existing_users=True)
+        assert not Book.objects.exists(), key
