@@ -3,7 +3,7 @@
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Sum
 from django.shortcuts import get_object_or_404
@@ -171,8 +171,11 @@ def orphaned_comments(*, user, chapter: Chapter, page: int | None = None) -> Pag
 
 def comments_for_decision(*, user, ids: list[int]) -> list[Comment]:
     """The comments `ids` as `user` may see them, for a decision (the service checks
-    that they edit the books). One query; a comment gone or not visible to them is a
-    ValidationError naming it."""
+    that they edit the books). Someone who edits no book is refused outright
+    (PermissionDenied); otherwise one query, and a comment gone or not visible to
+    them is a ValidationError."""
+    if not Book.objects.editable_by(user).exists():
+        raise PermissionDenied(_("Only a book's editors can decide on its comments."))
     found = list(
         Comment.objects.visible_to(user).filter(pk__in=ids).select_related("book", "chapter")
     )

@@ -252,3 +252,44 @@ def test_the_reserved_slug(book):
 
     with pytest.raises(ValidationError):
         Chapter(book=book, title="Changes", slug="changes", text=CHAPTER_TEXT).full_clean()
+
+
+def test_chapters_made_before_a_slug_was_reserved_are_renamed(book):
+    """A chapter whose slug the site later took would hide behind the site's page:
+    the migration gives it a free slug in its book, and every word reserved now was
+    handled by it (a newly reserved word needs a migration of its own)."""
+    import importlib
+
+    from django.apps import apps
+
+    from chapters.models import RESERVED_CHAPTER_SLUGS
+    from tests.factories import BookFactory
+
+    rename = importlib.import_module("chapters.migrations.0007_reserved_slugs_renamed")
+    assert RESERVED_CHAPTER_SLUGS <= set(rename.RESERVED)
+    other_book = BookFactory(slug="other-book")
+    made = [
+        chapter_make(book=book, slug="discussion-chapter", text=CHAPTER_TEXT),
+        chapter_make(book=book, slug="plain", text=CHAPTER_TEXT),
+        chapter_make(book=other_book, slug="changes-chapter", text=CHAPTER_TEXT),
+    ]
+    old = [
+        (book, "discussion"),
+        (book, "changes"),
+        (other_book, "discussion"),
+    ]
+    for target, slug in old:
+        made.append(chapter_make(book=target, slug=f"x-{slug}", text=CHAPTER_TEXT))
+    for chapter, (_, slug) in zip(made[3:], old, strict=True):
+        Chapter.objects.filter(pk=chapter.pk).update(slug=slug)
+    rename.reserved_slugs_rename(apps, None)
+    slugs = [Chapter.objects.get(pk=chapter.pk).slug for chapter in made]
+    assert slugs == [
+        "discussion-chapter",
+        "plain",
+        "changes-chapter",
+        "discussion-chapter-2",
+        "changes-chapter",
+        "discussion-chapter",
+    ]
+

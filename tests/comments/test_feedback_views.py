@@ -79,6 +79,30 @@ def test_reader_cannot_decide(client, chapter, reader):
     assert response.status_code == 403
     comment.refresh_from_db()
     assert comment.decision == "open"
+    # Nor on one they cannot see (held for moderation), nor on one that is gone.
+    held = comment_make(chapter=chapter, author=UserFactory())
+    Comment.objects.filter(pk=held.pk).update(moderation="pending")
+    for pk in (held.pk, held.pk + 1000):
+        response = client.post(reverse("comments:decide"), {"one": f"accept:{pk}"})
+        assert response.status_code == 403, pk
+    held.refresh_from_db()
+    assert held.decision == "open"
+
+
+def test_an_editor_of_another_book_cannot_decide(client, chapter, reader):
+    """An editor elsewhere may decide nothing here: a comment they can read is refused
+    (403); one they cannot see reads as gone, naming nothing about it."""
+    visible = comment_make(chapter=chapter, author=reader)
+    held = comment_make(chapter=chapter, author=UserFactory(), body="Held.")
+    Comment.objects.filter(pk=held.pk).update(moderation="pending")
+    other_editor = UserFactory()
+    BookFactory(slug="other-book", editors=[other_editor])
+    client.force_login(other_editor)
+    response = client.post(reverse("comments:decide"), {"one": f"accept:{visible.pk}"})
+    assert response.status_code == 403
+    response = client.post(reverse("comments:decide"), {"one": f"accept:{held.pk}"}, follow=True)
+    assert "Some of that feedback no longer exists." in response.text
+    assert set(Comment.objects.values_list("decision", flat=True)) == {"open"}
 
 
 def test_near_duplicates_are_settled_by_one_decision(client, chapter, editor):
