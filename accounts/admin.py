@@ -4,19 +4,20 @@ from django.contrib.auth import get_user_model
 
 from accounts.forms import AdminUserChangeForm, AdminUserCreationForm
 from accounts.models import ApiToken, Profile
+from wethink.admin import ParsedInitialMixin
 
 # Django's user admin, with forms that refuse a username looking like a taken one.
 admin.site.unregister(get_user_model())
 
 
 @admin.register(get_user_model())
-class UserAdmin(auth_admin.UserAdmin):
+class UserAdmin(ParsedInitialMixin, auth_admin.UserAdmin):
     form = AdminUserChangeForm
     add_form = AdminUserCreationForm
 
 
 @admin.register(Profile)
-class ProfileAdmin(admin.ModelAdmin):
+class ProfileAdmin(ParsedInitialMixin, admin.ModelAdmin):
     list_display = ("user", "credit_as", "credit_name", "notify_replies", "notify_decisions")
     search_fields = ("user__username", "credit_name")
     readonly_fields = ("username_key",)

@@ -5,6 +5,7 @@ from django.utils.translation import ngettext
 
 from comments.models import Comment, CommentEdit, Flag
 from comments.services import comment_moderate
+from wethink.admin import ParsedInitialMixin
 
 
 class FlagInline(admin.TabularInline):
@@ -56,7 +57,7 @@ def spam(modeladmin, request, queryset):
 
 
 @admin.register(Comment)
-class CommentAdmin(admin.ModelAdmin):
+class CommentAdmin(ParsedInitialMixin, admin.ModelAdmin):
     list_display = (
         "id",
         "author",

@@ -1,10 +1,11 @@
 from django.contrib import admin
 
 from notices.models import Digest, InboxItem, Watch
+from wethink.admin import ParsedInitialMixin
 
 
 @admin.register(Watch)
-class WatchAdmin(admin.ModelAdmin):
+class WatchAdmin(ParsedInitialMixin, admin.ModelAdmin):
     list_display = ("user", "book", "chapter", "created_at")
     list_select_related = ("user", "book", "chapter")
     raw_id_fields = ("user", "book", "chapter")

@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -24,6 +24,7 @@ from chapters.services import (
 )
 from jobs.models import BookJob
 from jobs.services import admin_import_limit, job_export_create, job_import_create
+from wethink.admin import ParsedInitialMixin
 from wethink.rendering import render_chapter
 
 
@@ -125,26 +126,6 @@ EXPORT_ACTIONS = [
     ),
     _export_action(BookJob.Kind.BACKUP, _("Download a full backup (JSON)"), "Backed up"),
 ]
-
-
-class ParsedInitialMixin:
-    """The add form's initial values from the query string (`?comments_close_at=…`)
-    go through the model field's parser; a value it refuses is left out. Django's
-    admin hands them to the widgets as raw strings, which a date widget cannot draw."""
-
-    def get_changeform_initial_data(self, request):
-        initial = super().get_changeform_initial_data(request)
-        for name, value in list(initial.items()):
-            try:
-                field = self.model._meta.get_field(name)
-            except FieldDoesNotExist:
-                continue
-            if isinstance(field, models.DateField | models.TimeField):
-                try:
-                    initial[name] = field.to_python(value)
-                except ValidationError:
-                    del initial[name]
-        return initial
 
 
 @admin.register(Book)
@@ -364,7 +345,7 @@ class ChapterAdmin(ParsedInitialMixin, VersionAdmin):
 
 
 @admin.register(ChapterRevision)
-class ChapterRevisionAdmin(admin.ModelAdmin):
+class ChapterRevisionAdmin(ParsedInitialMixin, admin.ModelAdmin):
     list_display = ("chapter", "number", "editor", "message", "created_at")
     list_filter = ("chapter__book",)
     search_fields = ("chapter__title", "message")
