@@ -459,8 +459,7 @@ def _book_wide_check(item: dict, where: str) -> None:
     revision could move or fold: no quote, no suggestion, never incorporated."""
     if item["revision"] is not None or item["pid"] != WHOLE_BOOK:
         raise BackupError(
-            f"{where} is on the book as a whole: it has no revision and its pid is "
-            f"{WHOLE_BOOK!r}."
+            f"{where} is on the book as a whole: it has no revision and its pid is {WHOLE_BOOK!r}."
         )
     if (
         item["anchor_state"] != Comment.AnchorState.CURRENT

@@ -292,4 +292,3 @@ def test_chapters_made_before_a_slug_was_reserved_are_renamed(book):
         "changes-chapter",
         "discussion-chapter",
     ]
-
