@@ -2,6 +2,8 @@
 
 import logging
 import socket
+import socketserver
+import threading
 import time
 import uuid
 
@@ -127,7 +129,7 @@ def test_the_page_cache_wire_reads_what_redis_py_wrote(monkeypatch):
     )
     try:
         cache.set_many({"page": {"headers": [("A", "b")]}, "body": b"x" * 300_000, "v": "t1"})
-        made = [cache.make_key(k) for k in ("page", "body", "v", "absent")]
+        made = tuple(cache.make_key(k) for k in ("page", "body", "v", "absent"))
         wire = cache._wire
         assert wire.mget(made) == cache._cache.get_client().mget(made)
         assert cache.get_many_trusted(["page", "body", "v"]) == cache.get_many(
@@ -145,12 +147,12 @@ def test_the_page_cache_wire_reads_what_redis_py_wrote(monkeypatch):
 
 def test_the_page_cache_wire_steps_aside_when_it_cannot_serve():
     # Other transports go through redis-py.
-    assert RedisWire("rediss://127.0.0.1:6379/0").mget(["k"]) is None
-    assert RedisWire("unix:///tmp/redis.sock?db=1").mget(["k"]) is None
+    assert RedisWire("rediss://127.0.0.1:6379/0").mget(("k",)) is None
+    assert RedisWire("unix:///tmp/redis.sock?db=1").mget(("k",)) is None
     # A refused connection: None, and the cache reads through redis-py, which
     # notices the outage and answers an empty cache.
     wire = RedisWire(CLOSED, timeout=0.2)
-    assert wire.mget(["k"]) is None
+    assert wire.mget(("k",)) is None
     assert wire._sock is None
     cache = redis_down()
     assert cache.get_many_trusted(["k"]) == {}
@@ -162,9 +164,65 @@ def test_the_page_cache_wire_reconnects_after_redis_closed_its_socket():
     cache = FailSoftRedisCache("redis://127.0.0.1:6379/2", {"KEY_PREFIX": uuid.uuid4().hex})
     cache.set("v", "t1", timeout=30)
     assert cache.get_many_trusted(["v"]) == {"v": "t1"}
-    cache._wire._sock.close()  # as when Redis restarts or drops idle clients
-    assert cache.get_many_trusted(["v"]) == {"v": "t1"}  # read through redis-py
-    assert cache.get_many_trusted(["v"]) == {"v": "t1"}  # and the wire again
-    assert cache._wire._sock is not None
+    first = cache._wire._sock
+    first.close()  # as when Redis restarts or drops idle clients
+    assert cache.get_many_trusted(["v"]) == {"v": "t1"}  # the wire opens another
+    assert cache._wire._sock not in {None, first}
+    assert not cache._wire._down_until
     cache.delete("v")
     cache._wire.close()
+
+
+class OddRedis(socketserver.ThreadingTCPServer):
+    """A server speaking Redis's protocol badly: it answers every command with
+    `reply`, as a Redis still loading its data answers -LOADING."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, reply: bytes):
+        self.reply = reply
+
+        class Handler(socketserver.BaseRequestHandler):
+            def handle(handler):
+                while handler.request.recv(65536):
+                    handler.request.sendall(reply)
+
+        super().__init__(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    def url(self, signed_in: bool) -> str:
+        port = self.server_address[1]
+        return f"redis://:secret@127.0.0.1:{port}/1" if signed_in else f"redis://127.0.0.1:{port}/0"
+
+
+@pytest.mark.parametrize(
+    ("reply", "signed_in"),
+    [(b"-WRONGPASS invalid password\r\n", True), (b"-LOADING Redis is loading\r\n", False)],
+    ids=["refused sign-in", "error reply"],
+)
+def test_the_wire_closes_what_it_opened_and_waits_when_redis_answers_oddly(
+    monkeypatch, reply, signed_in
+):
+    """A sign-in refused, or an error where the MGET's list should be: the socket
+    is closed at once and the wire leaves Redis alone for a few seconds."""
+    server = OddRedis(reply)
+    opened = []
+    connect = socket.create_connection
+    monkeypatch.setattr(
+        socket, "create_connection", lambda *a, **k: opened.append(connect(*a, **k)) or opened[-1]
+    )
+    wire = RedisWire(server.url(signed_in), timeout=1.0)
+    try:
+        assert wire.mget(("k",)) is None
+        assert [sock.fileno() for sock in opened] == [-1]  # closed, not left to the collector
+        assert wire._sock is None
+        # Then it leaves Redis alone for a while: no connection per request.
+        assert wire.mget(("k",)) is None
+        assert len(opened) == 1
+        monkeypatch.setattr(wire, "_down_until", time.monotonic() - 1)
+        assert wire.mget(("k",)) is None
+        assert len(opened) == 2
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -11,7 +11,9 @@ every few seconds rather than one per cache call.
 import logging
 import os
 import pickle
+import re
 import socket
+import struct
 import threading
 import time
 
@@ -21,6 +23,11 @@ from redis.connection import parse_url
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+try:
+    import hiredis
+except ImportError:  # pragma: no cover - hiredis is in requirements.txt
+    hiredis = None
+
 log = logging.getLogger(__name__)
 
 UNREACHABLE = (RedisConnectionError, RedisTimeoutError)
@@ -29,86 +36,146 @@ UNREACHABLE = (RedisConnectionError, RedisTimeoutError)
 PICKLED = pickle.PROTO
 
 
-class RedisWire(threading.local):
-    """The page cache's read, over a plain socket kept per thread: one MGET, packed
-    here and parsed by hiredis. A stored page is answered in about a third of the
-    time redis-py's command machinery takes (its pool, retries and callbacks), which
-    on a cached page is most of the work.
+class RedisWire:
+    """The page cache's read, over a plain socket kept per thread: one MGET, made
+    once per set of keys, sent and answered with one system call each way (the
+    kernel keeps the timeout, so no poll runs before them) and parsed by hiredis.
+    The answer is the bytes Redis holds. A stored page's versions are read in about
+    a third of the time redis-py's command machinery takes (its pool, retries and
+    callbacks), which on a cached page is most of the work.
 
     Only for a plain `redis://` server with hiredis installed; `mget` answers None
-    when it cannot be used or the socket fails, and the caller reads through
-    redis-py instead (which notices an outage and fails soft)."""
+    when it cannot be used, or when Redis fails or answers something else, and then
+    leaves Redis alone for `RETRY_AFTER` seconds; the caller reads through redis-py
+    instead (which notices an outage and fails soft)."""
+
+    RETRY_AFTER = 5.0
 
     def __init__(self, url: str, timeout: float | None = None):
-        try:
-            import hiredis
-        except ImportError:  # pragma: no cover - hiredis is in requirements.txt
-            hiredis = None
-        parsed = parse_url(url)
-        self._hiredis = hiredis
-        self._usable = hiredis is not None and "connection_class" not in parsed
-        self._parsed = parsed
+        server = parse_url(url)
+        self._usable = (
+            hiredis is not None and url.startswith("redis://") and "connection_class" not in server
+        )
+        self._server = server
         self._timeout = timeout
-        self._sock = None
-        self._pid = 0
+        self._local = threading.local()
+        self._commands: dict[tuple, bytes] = {}
+        self._down_until = 0.0
+
+    @classmethod
+    def for_cache(cls, config: dict) -> "RedisWire | None":
+        """The wire to the first server of a CACHES entry; None for another kind."""
+        location = config.get("LOCATION")
+        if isinstance(location, str):
+            location = re.split("[;,]", location)
+        if not location or not str(location[0]).startswith("redis://"):
+            return None
+        return cls(location[0], timeout=config.get("OPTIONS", {}).get("socket_timeout"))
+
+    @property
+    def _sock(self):
+        """This thread's socket, if it has one open."""
+        return getattr(self._local, "sock", None)
 
     @staticmethod
-    def _pack(*args: bytes) -> bytes:
-        parts = [b"*%d\r\n" % len(args)]
-        for arg in args:
-            parts.append(b"$%d\r\n%s\r\n" % (len(arg), arg))
-        return b"".join(parts)
-
-    def _connect(self) -> None:
-        sock = socket.create_connection(
-            (self._parsed.get("host", "127.0.0.1"), self._parsed.get("port", 6379)),
-            timeout=self._timeout,
+    def _pack(*words: bytes) -> bytes:
+        return b"*%d\r\n" % len(words) + b"".join(
+            b"$%d\r\n%s\r\n" % (len(word), word) for word in words
         )
+
+    def _command(self, keys: tuple) -> bytes:
+        command = self._pack(b"MGET", *(k if isinstance(k, bytes) else k.encode() for k in keys))
+        if len(self._commands) > 10_000:
+            self._commands.clear()
+        self._commands[keys] = command
+        return command
+
+    def _connect(self):
+        server = self._server
+        sock = socket.create_connection(
+            (server.get("host", "127.0.0.1"), server.get("port", 6379)), timeout=self._timeout
+        )
+        try:
+            reader = self._greet(sock)
+        except BaseException:
+            sock.close()  # a handshake cut short (refused, timed out) keeps no socket
+            raise
+        local = self._local
+        local.sock, local.reader, local.pid = sock, reader, os.getpid()
+        return sock, reader
+
+    def _greet(self, sock):
+        """Sign in and choose the database; then let the kernel keep the timeout."""
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self._sock, self._pid = sock, os.getpid()
-        self._reader = self._hiredis.Reader()
+        reader = hiredis.Reader()
+        server = self._server
         hello = []
-        if self._parsed.get("password") is not None:
-            user = self._parsed.get("username")
-            secret = self._parsed["password"].encode()
+        if server.get("password") is not None:
+            user, secret = server.get("username"), server["password"].encode()
             hello.append(
                 self._pack(b"AUTH", user.encode(), secret) if user else self._pack(b"AUTH", secret)
             )
-        if self._parsed.get("db"):
-            hello.append(self._pack(b"SELECT", str(self._parsed["db"]).encode()))
+        if server.get("db"):
+            hello.append(self._pack(b"SELECT", str(server["db"]).encode()))
         for command in hello:
-            if isinstance(self._call(command), self._hiredis.ReplyError):
+            sock.sendall(command)
+            if isinstance(self._answer(sock, reader), hiredis.ReplyError):
                 raise OSError("Redis refused the page cache's connection")
+        timeout = self._timeout
+        if timeout:
+            # Blocking, with the timeout kept by the kernel: a timed-out call raises
+            # OSError (EAGAIN) as a timed-out socket would, without a poll first.
+            sock.settimeout(None)
+            seconds = int(timeout)
+            window = struct.pack("ll", seconds, int((timeout - seconds) * 1_000_000))
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, window)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, window)
+        return reader
 
-    def _call(self, command: bytes):
-        self._sock.sendall(command)
-        while True:
-            reply = self._reader.gets()
-            if reply is not False:
-                return reply
-            chunk = self._sock.recv(262144)
+    @staticmethod
+    def _answer(sock, reader):
+        reply = reader.gets()
+        while reply is False:
+            chunk = sock.recv(262144)
             if not chunk:
                 raise OSError("Redis closed the connection")
-            self._reader.feed(chunk)
+            reader.feed(chunk)
+            reply = reader.gets()
+        return reply
 
     def close(self) -> None:
-        if self._sock is not None:
-            self._sock.close()
-        self._sock = None
+        """Close this thread's socket; the next read opens another."""
+        sock = self._sock
+        if sock is not None:
+            sock.close()
+        self._local.__dict__.clear()
 
-    def mget(self, keys: list[str]) -> list[bytes | None] | None:
-        if not self._usable:
+    def _ask(self, command: bytes):
+        local = self._local
+        if getattr(local, "pid", 0) == os.getpid():
+            try:
+                local.sock.sendall(command)
+                return self._answer(local.sock, local.reader)
+            except OSError:
+                pass  # Redis dropped an idle socket, or restarted: one more try
+        self.close()  # that socket, or a forked worker's copy of its parent's
+        sock, reader = self._connect()
+        sock.sendall(command)
+        return self._answer(sock, reader)
+
+    def mget(self, keys: tuple) -> list | None:
+        """What Redis holds under the (made) cache keys, None for a missing one."""
+        if not self._usable or time.monotonic() < self._down_until:
             return None
+        command = self._commands.get(keys) or self._command(keys)
         try:
-            if self._sock is None or self._pid != os.getpid():
-                self.close()  # a forked worker's copy of its parent's socket
-                self._connect()
-            reply = self._call(self._pack(b"MGET", *(key.encode() for key in keys)))
+            reply = self._ask(command)
         except (OSError, UnicodeError):
+            reply = None
+        if type(reply) is not list or len(reply) != len(keys):
+            # Down, or answering something else (an error while it loads, say).
             self.close()
-            return None
-        if not isinstance(reply, list) or len(reply) != len(keys):
-            self.close()
+            self._down_until = time.monotonic() + self.RETRY_AFTER
             return None
         return reply
 
@@ -193,7 +260,7 @@ class FailSoftRedisCache(RedisCache):
         return self._call({}, self._get_many_trusted, keys)
 
     def _get_many_trusted(self, keys):
-        made = [self.make_key(key) for key in keys]
+        made = tuple(self.make_key(key) for key in keys)
         found = self._wire.mget(made)
         if found is None:
             found = self._cache.get_client().mget(made)
