@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.test import override_settings
 
 from bench.anchoring_hgbook import DATA, _row, data_missing, load_draft, score, v0_pid
-from chapters.management.commands.import_book import chapter_slug
+from chapters.importing import chapter_slug
 from chapters.models import Chapter
 
 BOOK = "hgbook-bench"

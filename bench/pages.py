@@ -16,8 +16,9 @@ from django.test.utils import override_settings
 from django.urls import reverse
 
 from chapters.models import Book
-from chapters.services import chapter_create, chapter_revise
+from chapters.services import chapter_create
 from comments.models import Comment
+from comments.revising import chapter_revise
 from comments.services import comment_create
 from tests.factories import comment_row
 from wethink.pagecache import PageCacheApp

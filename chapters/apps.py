@@ -8,10 +8,7 @@ class ChaptersConfig(AppConfig):
 
     def ready(self) -> None:
         from chapters import caching, editors
-        from chapters.reading import keep_after_revision
-        from chapters.signals import chapters_revised
 
-        chapters_revised.connect(keep_after_revision, dispatch_uid="chapters-reading-keep")
         # Saves of chapters and books move the page cache's versions.
         caching.receivers_connect()
         # The books a person edits, in the page header (accounts.header).

@@ -27,7 +27,7 @@ from django.utils.translation import ngettext
 
 from chapters.importing import ImportRefused, Limits, read_contents
 from chapters.models import Book, Chapter, GitImport
-from chapters.services import ChapterChange, ImportedFile, chapters_revise
+from chapters.services import ChapterChange, CommentsFollow, ImportedFile, chapters_revise
 
 MESSAGE_MAX = 500  # ChapterRevision.message
 
@@ -180,7 +180,12 @@ def _message(commit: Commit, editor: AbstractBaseUser | None) -> str:
 
 @transaction.atomic
 def commit_import(
-    *, book: Book, commit: Commit, files: list[ImportedFile], repository: str
+    *,
+    book: Book,
+    commit: Commit,
+    files: list[ImportedFile],
+    repository: str,
+    comments_follow: CommentsFollow,
 ) -> CommitOutcome:
     """One commit as one revision of each chapter it changed; records the commit as
     the last one imported."""
@@ -215,7 +220,11 @@ def commit_import(
         archived.append(chapter)
     editor = _editor(commit)
     revisions = chapters_revise(
-        changes=changes, editor=editor, message=_message(commit, editor), created_at=commit.date
+        changes=changes,
+        editor=editor,
+        message=_message(commit, editor),
+        comments_follow=comments_follow,
+        created_at=commit.date,
     )
     for chapter in archived:
         chapter.refresh_from_db()
@@ -240,6 +249,7 @@ def history_import(
     folder: str = "",
     title: str | None = None,
     limits: Limits | None = None,
+    comments_follow: CommentsFollow,
 ) -> tuple[Book, list[CommitOutcome]]:
     """Replay the commits of `repo` after `since` (by default, after the last commit
     imported into the book) up to `until`. Each commit is imported in its own
@@ -274,5 +284,13 @@ def history_import(
     outcomes = []
     for commit in todo:
         files = files_at(repo, commit.sha, folder=folder, blobs=blobs, limits=limits)
-        outcomes.append(commit_import(book=book, commit=commit, files=files, repository=str(repo)))
+        outcomes.append(
+            commit_import(
+                book=book,
+                commit=commit,
+                files=files,
+                repository=str(repo),
+                comments_follow=comments_follow,
+            )
+        )
     return book, outcomes

@@ -86,7 +86,7 @@ def blocks_html(
     return mark_safe("".join(out))  # noqa: S308 - sanitised block HTML and escaped parts
 
 
-def keep_after_revision(sender, *, revisions, **kwargs) -> None:
+def keep_after_revision(*, revisions) -> None:
     """Build the new revisions' blocks once they are committed, so the first view
     after a revision reads them rather than building them."""
     ids = [revision.pk for revision in revisions]

@@ -3,11 +3,17 @@
 A chapter's text changes in exactly one place, `chapters_revise`: it renders the
 Markdown once, maps the paragraph ids from the previous revision, stores the
 blocks and records a django-reversion revision, all in one transaction.
+
+Comments live in a layer above this one, yet every revision must move them. So
+each service that revises takes `comments_follow`, a required argument: what moves
+the comments once the revisions are written, in the same transaction (the site
+passes `comments.anchoring.comments_reanchor`, through `comments.revising`). A
+revision cannot be written without the caller saying what follows it.
 """
 
 import dataclasses
 import secrets
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -22,8 +28,11 @@ from django.utils.translation import gettext as _
 from chapters.anchoring import Alignment, Anchor, align_book
 from chapters.models import Block, Book, Chapter, ChapterRevision
 from chapters.opening import opening_schedule
-from chapters.signals import chapters_revised
+from chapters.reading import keep_after_revision
 from wethink.rendering import RenderedBlock, render_chapter
+
+# Moves the comments of the revisions just written (`comments_follow(revisions=…)`).
+CommentsFollow = Callable[..., object]
 
 PID_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
 PID_LENGTH = 6
@@ -184,6 +193,7 @@ def chapters_revise(
     changes: Sequence[ChapterChange],
     editor: AbstractBaseUser | None,
     message: str,
+    comments_follow: CommentsFollow,
     restored_from: int | None = None,
     created_at: datetime | None = None,
 ) -> list[ChapterRevision]:
@@ -207,6 +217,7 @@ def chapters_revise(
             changes=changes,
             editor=editor,
             message=message,
+            comments_follow=comments_follow,
             restored_from=restored_from,
             created_at=created_at,
         )
@@ -244,6 +255,7 @@ def _chapters_revise(
     changes: Sequence[ChapterChange],
     editor: AbstractBaseUser | None,
     message: str,
+    comments_follow: CommentsFollow,
     restored_from: int | None,
     created_at: datetime | None = None,
 ) -> list[ChapterRevision]:
@@ -351,7 +363,10 @@ def _chapters_revise(
         reversion.set_comment(message)
         if created_at is not None:
             reversion.set_date_created(created_at)
-    chapters_revised.send(sender=Chapter, revisions=revisions)
+    # The comments follow in the same transaction; the reading pages' parts of the
+    # new revisions are built once it commits.
+    comments_follow(revisions=revisions)
+    keep_after_revision(revisions=revisions)
     return revisions
 
 
@@ -376,6 +391,7 @@ def chapter_revise(
     title: str | None = None,
     base_revision: int | None = None,
     pid_hints: Mapping[str, str] | None = None,
+    comments_follow: CommentsFollow,
 ) -> ChapterRevision | None:
     """Make a new revision of one chapter; None when text and title are unchanged.
 
@@ -389,11 +405,16 @@ def chapter_revise(
             changes=[ChapterChange(chapter, text, title, base_revision, dict(pid_hints or {}))],
             editor=editor,
             message=message,
+            comments_follow=comments_follow,
         )
         if not revisions:
             chapter.full_clean(exclude=["current_revision"])
             chapter.save()
     return revisions[0] if revisions else None
+
+
+def _nothing_follows(*, revisions: Sequence[ChapterRevision]) -> None:
+    pass
 
 
 @transaction.atomic
@@ -429,6 +450,8 @@ def chapter_create(
         changes=[ChapterChange(chapter, text, title)],
         editor=editor,
         message=message or _("First draft"),
+        # A chapter that did not exist has no comments to move.
+        comments_follow=_nothing_follows,
     )
     chapter.refresh_from_db()
     return chapter
@@ -441,6 +464,7 @@ def chapter_restore(
     number: int,
     editor: AbstractBaseUser | None,
     base_revision: int | None = None,
+    comments_follow: CommentsFollow,
 ) -> ChapterRevision:
     """Make revision `number` the newest revision again; history is never rewritten.
 
@@ -467,6 +491,7 @@ def chapter_restore(
         changes=[ChapterChange(chapter, old.text, old.title, base_revision)],
         editor=editor,
         message=_("Restored revision %(number)s") % {"number": number},
+        comments_follow=comments_follow,
         restored_from=number,
     )
     if not revisions:
@@ -500,6 +525,7 @@ def book_import(
     title: str | None = None,
     archive_missing: bool = False,
     message: str = "",
+    comments_follow: CommentsFollow,
 ) -> tuple[Book, list[ImportOutcome]]:
     """Import chapters into a book (created when missing), in the order given.
 
@@ -561,7 +587,10 @@ def book_import(
     revisions = {
         revision.chapter_id: revision
         for revision in chapters_revise(
-            changes=changes, editor=editor, message=message or _("Imported")
+            changes=changes,
+            editor=editor,
+            message=message or _("Imported"),
+            comments_follow=comments_follow,
         )
     }
     outcomes = []

@@ -1,10 +1,6 @@
-"""Signals other apps listen to. Sent inside the revising transaction, so a
-receiver's writes commit or roll back with the revision."""
+"""Signals other apps listen to."""
 
 from django.dispatch import Signal
-
-# Sent by `chapters_revise` with `revisions`: the new ChapterRevision objects of one book.
-chapters_revised = Signal()
 
 # Sent once per opening, with `chapter`, when a chapter scheduled to become public
 # (`Chapter.opens_at`) has opened: by `chapters.opening.chapters_open_due`, inside

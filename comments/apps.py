@@ -7,10 +7,7 @@ class CommentsConfig(AppConfig):
     verbose_name = _("Comments")
 
     def ready(self) -> None:
-        from chapters.signals import chapters_revised
         from comments import caching
-        from comments.receivers import reanchor_after_revision
 
-        chapters_revised.connect(reanchor_after_revision, dispatch_uid="comments-reanchor")
         # Saves of comments move the page cache's versions.
         caching.receivers_connect()

@@ -22,12 +22,7 @@ from chapters.anchoring import Anchor, align
 from chapters.diffing import BlockChange, revisions_diff
 from chapters.models import Block, Chapter, ChapterRevision
 from chapters.selectors import current_block_texts
-from chapters.services import (
-    RevisionConflict,
-    chapter_revise,
-    revision_base_check,
-    text_normalize,
-)
+from chapters.services import RevisionConflict, revision_base_check, text_normalize
 from comments.markdown_chunks import (
     HEADING,
     ITEM,
@@ -40,6 +35,7 @@ from comments.markdown_chunks import (
 from comments.models import Comment
 from comments.notifications import notify_decision
 from comments.quotes import word_span
+from comments.revising import chapter_revise
 from comments.selectors import fold_candidates
 from comments.signals import comments_decided
 from wethink.params import BadParameter, int_list, int_param, int_value

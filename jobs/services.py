@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from chapters.exporting import export_epub, export_html, export_markdown
 from chapters.importing import ImportRefused, Limits, read_zip
 from chapters.models import Book
-from chapters.services import book_import
+from comments.revising import book_import
 from jobs.backup import book_backup
 from jobs.models import BookJob
 

@@ -17,11 +17,11 @@ from chapters.opening import opening_schedule
 from chapters.services import (
     RevisionConflict,
     chapter_create,
-    chapter_revise,
     chapters_lock,
     revision_base_check,
     text_normalize,
 )
+from comments.revising import chapter_revise
 from jobs.models import BookJob
 from jobs.services import admin_import_limit, job_export_create, job_import_create
 from wethink.admin import ParsedInitialMixin

@@ -11,9 +11,10 @@ from django.views.decorators.http import require_http_methods
 from chapters import reading, selectors
 from chapters.diffing import fold_unchanged, revisions_diff
 from chapters.periods import comments_closed_reason, comments_open_until
-from chapters.services import RevisionConflict, chapter_restore
+from chapters.services import RevisionConflict
 from comments import selectors as comment_selectors
 from comments.models import WHOLE_CHAPTER
+from comments.revising import chapter_restore
 from pages import signed_in, visits
 from pages.search import book_search
 from wethink.pagecache import cached_page

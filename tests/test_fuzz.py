@@ -29,9 +29,9 @@ from hypothesis.extra.django import TestCase as HypothesisTestCase
 
 from accounts.forms import ProfileForm, SignupForm
 from chapters.models import Book
-from chapters.services import chapter_revise
 from comments.forms import CommentForm, EditForm, FlagForm, ModerateForm, ReplyForm
 from comments.models import Comment
+from comments.revising import chapter_revise
 from comments.services import comment_reply
 from pages.admin import BookImportForm, ChapterAdminForm
 from tests.conftest import CHAPTER_TEXT

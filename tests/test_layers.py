@@ -91,3 +91,35 @@ def test_the_check_sees_every_kind_of_import(tmp_path, monkeypatch, source, repo
         assert found == []
     else:
         assert any(problem.startswith(reported + " ") for problem in found), found
+
+
+# The chapter services that write revisions: above `chapters`, only
+# `comments.revising` calls them, with the comments following every revision.
+REVISING = {
+    "chapters.services.chapters_revise",
+    "chapters.services.chapter_revise",
+    "chapters.services.chapter_restore",
+    "chapters.services.book_import",
+    "chapters.git_history.history_import",
+    "chapters.git_history.commit_import",
+}
+
+
+def _revising_outside() -> list[str]:
+    return sorted(
+        f"{module} imports {name}"
+        for module, path in _modules()
+        if module.split(".")[0] != "chapters" and module != "comments.revising"
+        for name in _imported(path, module) & REVISING
+    )
+
+
+def test_revisions_are_written_through_comments_revising():
+    assert _revising_outside() == []
+
+
+def test_the_revising_check_sees_a_direct_call(tmp_path, monkeypatch):
+    (tmp_path / "pages").mkdir()
+    (tmp_path / "pages" / "x.py").write_text("from chapters.services import chapter_revise\n")
+    monkeypatch.setitem(globals(), "ROOT", tmp_path)
+    assert _revising_outside() == ["pages.x imports chapters.services.chapter_revise"]

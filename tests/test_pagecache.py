@@ -13,10 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from chapters.models import Book, Chapter
-from chapters.services import chapter_revise
 from comments import decisions, services
 from comments.folding import fold_save
 from comments.models import Comment
+from comments.revising import chapter_revise
 from tests.conftest import PASSED, prime, thin
 from tests.factories import chapter_make, comment_make
 from wethink import pagecache

@@ -4,9 +4,9 @@ pages: answered before Django, never stale once a write has returned."""
 import pytest
 from django.urls import reverse
 
-from chapters.services import chapter_revise
 from comments import decisions, services
 from comments.folding import fold_save
+from comments.revising import chapter_revise
 from tests.conftest import PASSED, prime, thin
 from tests.factories import BookFactory, UserFactory, chapter_make, comment_make
 

@@ -15,9 +15,10 @@ from django.urls import reverse
 
 from accounts.models import Profile
 from chapters.models import Block, Book, Chapter, ChapterRevision
-from chapters.services import book_pids_used, chapter_revise
+from chapters.services import book_pids_used
 from comments.decisions import comments_decide
 from comments.models import Comment, Flag, Vote
+from comments.revising import chapter_revise
 from tests.conftest import CHAPTER_TEXT
 from tests.factories import BookFactory, UserFactory, chapter_make, comment_make, comment_row
 

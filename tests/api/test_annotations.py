@@ -15,9 +15,9 @@ from django.urls import reverse
 
 from accounts.services import token_create, token_revoke
 from chapters.models import Book
-from chapters.services import chapter_revise
 from comments.annotations import annotation_path
 from comments.models import Comment
+from comments.revising import chapter_revise
 from comments.services import comment_moderate, comment_reply
 from tests.api.annotation_model import assert_annotation, assert_collection, assert_page
 from tests.conftest import CHAPTER_TEXT

@@ -12,9 +12,9 @@ from django.urls import reverse
 
 from accounts.services import token_create
 from chapters.models import Book, Chapter
-from chapters.services import chapter_revise
 from comments.annotations import annotation_path
 from comments.models import Comment, CommentEdit
+from comments.revising import chapter_revise
 from comments.services import comment_moderate, comment_reply
 from tests.api.annotation_model import assert_annotation, assert_page
 from tests.conftest import CHAPTER_TEXT

@@ -5,7 +5,7 @@ from axe_playwright_python.sync_playwright import Axe
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
-from chapters.services import chapter_revise
+from comments.revising import chapter_revise
 from comments.services import comment_reply
 from tests.browser.conftest import PASSWORD, PHONE, WCAG_AA, WIDE, log_in, screenshot
 from tests.conftest import CHAPTER_TEXT

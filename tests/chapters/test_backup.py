@@ -7,10 +7,10 @@ from django.core.management import CommandError, call_command
 
 from accounts.services import profile_get
 from chapters.models import Block, Book, Chapter, ChapterRevision
-from chapters.services import chapter_restore, chapter_revise
 from comments.decisions import comments_decide
 from comments.folding import fold_save
 from comments.models import WHOLE_CHAPTER, Comment, CommentEdit, Flag, Vote
+from comments.revising import chapter_restore, chapter_revise
 from comments.selectors import acknowledgements
 from comments.services import (
     comment_create,

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from chapters.services import chapter_revise
+from comments.revising import chapter_revise
 from tests.factories import comment_make
 
 

@@ -146,6 +146,36 @@ def test_pids_follow_edits_and_a_section_moved_to_another_file(repo):
     assert pids("hooks")[CONFIG] == before[CONFIG]
 
 
+def test_comments_follow_a_section_moved_to_another_file_commit_by_commit(repo, reader):
+    """Re-anchoring runs in each commit's own transaction: a comment on a paragraph
+    moved to another file follows it there, and one whose paragraph a later commit
+    removes is orphaned, not lost."""
+    from comments.models import Comment
+    from comments.services import comment_create
+
+    repo.commit({"01-hooks.md": chapter_md("Hooks", INTRO, HOOKS, SAFETY)}, "First draft")
+    run(repo)
+    hooks = Chapter.objects.get(book__slug="gitbook", slug="hooks")
+    hooks.book.status = hooks.book.Status.OPEN
+    hooks.book.save()
+    on_safety = comment_create(user=reader, chapter=hooks, pid=pids("hooks")[SAFETY], body="Yes.")
+    on_intro = comment_create(user=reader, chapter=hooks, pid=pids("hooks")[INTRO], body="Hm.")
+    repo.commit(
+        {
+            "01-hooks.md": chapter_md("Hooks", INTRO, HOOKS),
+            "02-setup.md": chapter_md("Setup", SAFETY),
+        },
+        "Move the warning to the setup chapter",
+    )
+    repo.commit({"01-hooks.md": chapter_md("Hooks", HOOKS)}, "Cut the introduction")
+    run(repo)
+    on_safety.refresh_from_db()
+    on_intro.refresh_from_db()
+    assert (on_safety.chapter.slug, on_safety.anchor_state) == ("setup", "current")
+    assert on_intro.anchor_state == "orphaned"
+    assert Comment.objects.count() == 2
+
+
 def test_a_renamed_file_keeps_its_pids_and_the_old_chapter_is_archived(repo):
     repo.commit({"01-hooks.md": chapter_md("Hooks", INTRO, HOOKS, SAFETY)}, "First draft")
     run(repo)

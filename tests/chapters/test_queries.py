@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from chapters.services import chapter_revise
+from comments.revising import chapter_revise
 from tests.factories import BookFactory, chapter_make
 
 

@@ -14,7 +14,8 @@ from django.urls import reverse
 
 from chapters import services
 from chapters.models import Chapter
-from chapters.services import ImportedFile, RevisionConflict, book_import, chapter_revise
+from chapters.services import ImportedFile, RevisionConflict
+from comments.revising import book_import, chapter_revise
 from tests.conftest import CHAPTER_TEXT
 from tests.factories import BookFactory, UserFactory, chapter_make
 

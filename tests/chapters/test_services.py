@@ -4,13 +4,8 @@ from django.db import IntegrityError, OperationalError
 from reversion.models import Version
 
 from chapters.models import Block, Chapter, ChapterRevision
-from chapters.services import (
-    ImportedFile,
-    RevisionConflict,
-    book_import,
-    chapter_restore,
-    chapter_revise,
-)
+from chapters.services import ImportedFile, RevisionConflict
+from comments.revising import book_import, chapter_restore, chapter_revise
 from tests.conftest import CHAPTER_TEXT
 from tests.factories import BookFactory, chapter_make
 
@@ -220,6 +215,7 @@ def test_an_import_of_a_chapter_revised_after_it_was_read_is_a_conflict(
                 text=CHAPTER_TEXT + "\nSaved meanwhile.\n",
                 editor=editor,
                 message="meanwhile",
+                comments_follow=lambda *, revisions: None,
             )
         lock(chapters=chapters)
 

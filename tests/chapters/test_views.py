@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from chapters.models import Book, Chapter
-from chapters.services import chapter_revise
+from comments.revising import chapter_revise
 from tests.conftest import CHAPTER_TEXT
 from tests.factories import UserFactory, chapter_make
 

@@ -6,8 +6,8 @@ import pytest
 from django.utils import timezone
 
 from chapters.models import ChapterVisit
-from chapters.services import chapter_revise
 from comments.decisions import comments_decide
+from comments.revising import chapter_revise
 from comments.services import comment_reply
 from pages.visits import visit_record
 from tests.conftest import CHAPTER_TEXT

@@ -8,8 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from chapters.models import Chapter
-from chapters.services import chapter_revise
 from comments.models import Comment
+from comments.revising import chapter_revise
 from comments.selectors import chapter_counts
 from comments.services import comment_create, comment_edit, comment_reply
 from tests.conftest import CHAPTER_TEXT

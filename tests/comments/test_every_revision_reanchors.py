@@ -1,14 +1,16 @@
 """Every way a chapter gets a revision moves its comments with their paragraphs, in
 the same transaction: `chapters` sits below `comments` (docs/architecture.md,
-"Layers"), so it announces each revision (`chapters.signals.chapters_revised`) and
-`comments` re-anchors on it. These tests hold every entry point to that."""
+"Layers"), so each of its revising services takes `comments_follow`, and
+`comments.revising` passes `comments_reanchor` to it. These tests hold every entry
+point to that (the Git import: tests/chapters/test_git_import.py)."""
 
 import pytest
 
-from chapters.services import ImportedFile, book_import, chapter_restore, chapter_revise
+from chapters.services import ImportedFile
 from comments.decisions import comments_decide
 from comments.folding import fold_save
 from comments.models import Comment
+from comments.revising import book_import, chapter_restore, chapter_revise
 from tests.conftest import CHAPTER_TEXT
 from tests.factories import comment_make
 

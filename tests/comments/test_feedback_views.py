@@ -136,7 +136,7 @@ def test_near_duplicates_are_settled_by_one_decision(client, chapter, editor):
 
 
 def test_orphans_offer_candidate_places(client, chapter, reader, editor):
-    from chapters.services import chapter_revise
+    from comments.revising import chapter_revise
 
     comment = comment_make(chapter=chapter, author=reader, position=7, body="On the quote")
     # The quotation goes; a paragraph much like it appears far away, at the top.

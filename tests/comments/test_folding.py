@@ -6,11 +6,11 @@ from django.db import connection
 from django.urls import reverse
 
 from chapters.selectors import current_block_texts
-from chapters.services import chapter_revise
 from comments.decisions import comments_decide
 from comments.folding import FoldConflict, fold_message, fold_save, suggestions_apply
 from comments.markdown_chunks import chunks_join, chunks_split
 from comments.models import Comment
+from comments.revising import chapter_revise
 from comments.selectors import fold_candidates
 from tests.conftest import CHAPTER_TEXT
 from tests.factories import UserFactory, chapter_make, comment_make

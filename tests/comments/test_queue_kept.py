@@ -11,8 +11,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from chapters.services import chapter_revise
 from comments.decisions import comments_decide
+from comments.revising import chapter_revise
 from tests.factories import BookFactory, UserFactory, chapter_make, comment_make
 
 QUEUE = reverse("comments:feedback")

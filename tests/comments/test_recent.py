@@ -7,8 +7,8 @@ import pytest
 from django.utils import timezone
 
 from chapters.models import Chapter
-from chapters.services import chapter_revise
 from comments.models import Comment
+from comments.revising import chapter_revise
 from tests.conftest import CHAPTER_TEXT
 from tests.factories import BookFactory, UserFactory, chapter_make, comment_make
 

@@ -5,10 +5,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import override_settings
 
 from chapters.models import Book
-from chapters.services import chapter_restore, chapter_revise
 from comments.models import Comment, CommentEdit, Flag, Vote
 from comments.posting import RateLimited
 from comments.quotes import quote_locate
+from comments.revising import chapter_restore, chapter_revise
 from comments.services import (
     comment_create,
     comment_delete,

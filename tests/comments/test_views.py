@@ -275,7 +275,7 @@ def test_feeds_list_visible_comments(client, chapter, reader, editor):
 
 
 def test_orphaned_comments_are_listed_under_the_chapter(client, chapter, reader, editor):
-    from chapters.services import chapter_revise
+    from comments.revising import chapter_revise
     from tests.conftest import CHAPTER_TEXT
 
     comment_make(chapter=chapter, author=reader, position=7, body="About the quotation")

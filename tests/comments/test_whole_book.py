@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from accounts.services import token_create
 from chapters.models import Book
-from chapters.services import chapter_revise
 from comments.models import WHOLE_BOOK, WHOLE_CHAPTER, Comment
+from comments.revising import chapter_revise
 from comments.services import comment_create, comment_create_on_book, comment_reply
 from jobs.backup import BackupError, backup_restore, book_backup
 from tests.factories import UserFactory

@@ -9,10 +9,10 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.services import token_create
-from chapters.services import chapter_revise
 from comments.decisions import comments_decide
 from comments.folding import fold_save
 from comments.models import WHOLE_CHAPTER, Comment
+from comments.revising import chapter_revise
 from comments.services import comment_create, comment_reply, vote_toggle
 from tests.factories import UserFactory
 

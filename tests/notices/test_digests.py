@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from chapters.models import Chapter, ChapterRevision
-from chapters.services import chapter_revise
+from comments.revising import chapter_revise
 from notices.digests import digest_make, digests_make
 from notices.models import Digest, DigestEntry, Watch
 from notices.services import unsubscribe_token, watch_set

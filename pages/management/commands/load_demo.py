@@ -11,11 +11,12 @@ from accounts.services import profile_update
 from chapters.importing import chapter_slug
 from chapters.models import Block, Book, Chapter
 from chapters.selectors import current_block_texts
-from chapters.services import chapter_create, chapter_revise
+from chapters.services import chapter_create
 from comments import services as comment_services
 from comments.decisions import comments_decide
 from comments.folding import fold_save, suggestions_apply
 from comments.models import WHOLE_CHAPTER, Comment
+from comments.revising import chapter_revise
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 

@@ -5,11 +5,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.text import slugify
 
-# chapter_slug stays importable from here for load_demo and the benchmark.
-from chapters.importing import ImportRefused, chapter_slug, read_source
-from chapters.services import book_import
-
-__all__ = ["Command", "chapter_slug"]
+from chapters.importing import ImportRefused, read_source
+from comments.revising import book_import, history_import
 
 
 class Command(BaseCommand):
@@ -86,8 +83,6 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Imported {len(files)} files into '{book.slug}'."))
 
     def handle_git(self, options) -> None:
-        from chapters.git_history import history_import
-
         slug = slugify(options["book"])
         if not slug or slug != options["book"]:
             raise CommandError(f"--book must be a slug (letters, digits, hyphens): try '{slug}'.")
