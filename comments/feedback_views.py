@@ -166,15 +166,7 @@ def fold(request: HttpRequest, book: str, chapter: str) -> HttpResponse:
     try:
         if draft.action != "save":
             return _fold_page(request, found, folding.fold_apply(chapter=found, draft=draft))
-        revision = folding.fold_save(
-            user=request.user,
-            chapter=found,
-            base=draft.base,
-            text=draft.text,
-            message=draft.message,
-            folded=list(draft.folded),
-            pid_hints=draft.hints,
-        )
+        revision = folding.fold_draft_save(user=request.user, chapter=found, draft=draft)
     except folding.FoldConflict as conflict:
         return _fold_conflict(request, found, draft, conflict)
     except ValidationError as error:

@@ -335,6 +335,21 @@ def fold_preview(
 FoldConflict = RevisionConflict
 
 
+def fold_draft_save(
+    *, user: AbstractBaseUser, chapter: Chapter, draft: FoldDraft
+) -> ChapterRevision:
+    """`fold_save` of what the fold page sent."""
+    return fold_save(
+        user=user,
+        chapter=chapter,
+        base=draft.base,
+        text=draft.text,
+        message=draft.message,
+        folded=list(draft.folded),
+        pid_hints=draft.hints,
+    )
+
+
 @transaction.atomic
 def fold_save(
     *,

@@ -106,6 +106,13 @@ def _place(
     }
 
 
+def _reply_open(request: HttpRequest) -> int | None:
+    """The comment whose reply form is open: one sent back with an error stays
+    open (a posted one closes), or the one the link asks for (`?reply=`)."""
+    sent = int_param(request.POST, "reply_to", minimum=1) if request.method == "POST" else None
+    return sent or int_param(request.GET, "reply", minimum=1)
+
+
 def render_thread(
     request: HttpRequest,
     chapter: Chapter | None,
@@ -124,10 +131,6 @@ def render_thread(
     place = _place(request, book, chapter, pid, number)
     block = place["paragraph"]
     sort = request.GET.get("sort", "oldest")
-    # A reply form sent back with an error stays open; a posted one closes.
-    reply_to = (
-        int_param(request.POST, "reply_to", minimum=1) if request.method == "POST" else None
-    ) or int_param(request.GET, "reply", minimum=1)
     comments = selectors.thread_comments(
         user=request.user, chapter=chapter, pid=pid, sort=sort, book=book
     )
@@ -142,7 +145,7 @@ def render_thread(
         "sort": sort,
         "form": form or CommentForm(initial=_form_initial(request, block)),
         "reply_form": reply_form or ReplyForm(),
-        "reply_to": reply_to,
+        "reply_to": _reply_open(request),
         "error": error,
         "is_editor": book.is_editor(request.user),
         "editor_ids": selectors.book_editor_ids(book=book),

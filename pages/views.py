@@ -77,20 +77,26 @@ def book_search_view(request: HttpRequest, book: str) -> HttpResponse:
     )
 
 
-def _reading_context(user, chapter, revision) -> dict:
-    previous, following = selectors.chapter_neighbours(chapter=chapter, user=user)
-    is_current = revision.pk == chapter.current_revision_id
-    # Thread links relative to the page (/b/<book>/<chapter>/ or .../r<n>/): short.
+def _thread_links(chapter, revision, is_current: bool) -> tuple[str, str]:
+    """What goes before and after a pid in the page's thread links: relative to the
+    page (/b/<book>/<chapter>/ or .../r<n>/), so short; an old revision's links
+    open the thread on that revision."""
     thread = reverse(
         "comments:thread", kwargs={"book": chapter.book.slug, "chapter": chapter.slug, "pid": "x"}
     )[len(chapter.get_absolute_url()) : -2]
+    if is_current:
+        return thread, ""
+    return f"../{thread}", f"?r={revision.number}"
+
+
+def _reading_context(user, chapter, revision) -> dict:
+    previous, following = selectors.chapter_neighbours(chapter=chapter, user=user)
+    is_current = revision.pk == chapter.current_revision_id
+    prefix, suffix = _thread_links(chapter, revision, is_current)
     parts = reading.revision_parts(revision)
     counts = comment_selectors.chapter_counts(user=user, chapter=chapter)
     blocks = reading.blocks_html(
-        parts,
-        counts=counts.blocks,
-        thread_prefix=thread if is_current else f"../{thread}",
-        thread_suffix="" if is_current else f"?r={revision.number}",
+        parts, counts=counts.blocks, thread_prefix=prefix, thread_suffix=suffix
     )
     return {
         "book": chapter.book,
@@ -100,9 +106,7 @@ def _reading_context(user, chapter, revision) -> dict:
         # Comments on the chapter as a whole: their own thread, after the text.
         "whole_pid": WHOLE_CHAPTER,
         "whole_count": counts.blocks.get(WHOLE_CHAPTER, 0),
-        "whole_url": (thread if is_current else f"../{thread}")
-        + f"{WHOLE_CHAPTER}/"
-        + ("" if is_current else f"?r={revision.number}"),
+        "whole_url": f"{prefix}{WHOLE_CHAPTER}/{suffix}",
         "description": reading.parts_summary(parts),
         # Most chapters have none: the list is read only when the count says so.
         "orphaned": comment_selectors.orphaned_comments(user=user, chapter=chapter)
@@ -207,6 +211,13 @@ def _diff_rows(chapter, old, new) -> list:
     return rows
 
 
+def _restore_conflict(request: HttpRequest, context: dict, conflict) -> HttpResponse:
+    """Another revision was saved since the history page was read: say which (409)."""
+    newer = conflict.newer or context["chapter"].revisions.order_by("-number").first()
+    context.update(newer=newer, own=newer.editor_id == request.user.pk)
+    return render(request, "chapters/restore_conflict.html", context, status=409)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def chapter_restore_view(
@@ -226,9 +237,7 @@ def chapter_restore_view(
             chapter=found, number=number, editor=request.user, base_revision=base
         )
     except RevisionConflict as conflict:
-        newer = conflict.newer or found.revisions.order_by("-number").first()
-        context.update(newer=newer, own=newer.editor_id == request.user.pk)
-        return render(request, "chapters/restore_conflict.html", context, status=409)
+        return _restore_conflict(request, context, conflict)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("chapters:chapter_history", book=book, chapter=chapter)
