@@ -262,7 +262,11 @@ def main() -> None:
         serving.gunicorn("wethink.wsgi", env=env, port=site_port, log=log),
         serving.gunicorn("bench.hello.wsgi", env=hello_env, port=hello_port),
     ):
-        reader, editor = f"sessionid={data['reader']}", f"sessionid={data['editor']}"
+        # As a browser sends them once it has loaded a page with a form on it.
+        reader, editor = (
+            f"sessionid={data[who]}; csrftoken={secrets.token_hex(16)}"
+            for who in ("reader", "editor")
+        )
         thread = f"{data['busy']}p/{data['busy_pid']}/"
         pages = [
             ("demo chapter, anonymous", data["demo"], "", 1.0),

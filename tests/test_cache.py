@@ -9,6 +9,7 @@ import uuid
 
 import pytest
 from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.urls import reverse
 
 from comments.models import Comment
@@ -88,6 +89,15 @@ def test_a_running_redis_works_as_usual():
             ["k", "n", "s", "b", "absent"]
         )
         assert cache.get_many_trusted(["n", "s"]) == {"n": 2, "s": "token"}
+        # get and get_many read over the wire, as redis-py would have read them.
+        assert cache._wire._sock is not None
+        names = ["k", "n", "s", "b", "absent"]
+        assert cache.get_many(names) == RedisCache.get_many(cache, names)
+        assert cache.get("b") == RedisCache.get(cache, "b") == b"\x80body"
+        assert cache.get("absent", "default") == "default"
+        cache.set("k", "second", timeout=30, version=2)
+        assert (cache.get("k"), cache.get("k", version=2)) == ({"a": 1}, "second")
+        assert cache.get_many(["k"], version=2) == {"k": "second"}
         # One redis.Redis for the process, not a new one per call.
         assert cache._cache.get_client() is cache._cache.get_client(write=True)
     finally:

@@ -36,6 +36,12 @@ UNREACHABLE = (RedisConnectionError, RedisTimeoutError)
 PICKLED = pickle.PROTO
 
 
+def stored_value(value: bytes):
+    """A value as Django's Redis serializer stored it: an integer as its digits,
+    anything else pickled (the cache is the site's own)."""
+    return pickle.loads(value) if value[:1] == PICKLED else int(value)  # noqa: S301
+
+
 class RedisWire:
     """The page cache's read, over a plain socket kept per thread: one MGET, made
     once per set of keys, sent and answered with one system call each way (the
@@ -230,6 +236,10 @@ class FailSoftRedisCache(RedisCache):
                 self._down_until = time.monotonic() + self.RETRY_AFTER
             return fallback
 
+    def validate_key(self, key):
+        """Redis takes any key: Django's warnings about keys memcached would refuse
+        cost a walk over every character of every key, on every read of a page."""
+
     @property
     def is_down(self) -> bool:
         return time.monotonic() < self._down_until
@@ -238,7 +248,15 @@ class FailSoftRedisCache(RedisCache):
         return self._call(False, super().add, key, value, timeout, version)
 
     def get(self, key, default=None, version=None):
-        return self._call(default, super().get, key, default, version)
+        return self._call(default, self._get, key, default, version)
+
+    def _get(self, key, default, version):
+        # Over the wire when it can (sessions, the person's kept pages): redis-py's
+        # command machinery costs more than the read itself.
+        found = self._wire.mget((self.make_and_validate_key(key, version=version),))
+        if found is None:
+            return super().get(key, default, version)
+        return default if found[0] is None else stored_value(found[0])
 
     def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         return self._call(None, super().set, key, value, timeout, version)
@@ -250,7 +268,19 @@ class FailSoftRedisCache(RedisCache):
         return self._call(False, super().delete, key, version)
 
     def get_many(self, keys, version=None):
-        return self._call({}, super().get_many, keys, version)
+        return self._call({}, self._get_many, keys, version)
+
+    def _get_many(self, keys, version):
+        keys = list(keys)
+        made = tuple(self.make_and_validate_key(key, version=version) for key in keys)
+        found = self._wire.mget(made) if made else None
+        if found is None:
+            return super().get_many(keys, version)
+        return {
+            key: stored_value(value)
+            for key, value in zip(keys, found, strict=True)
+            if value is not None
+        }
 
     def get_many_trusted(self, keys):
         """`get_many` for keys the site made itself (the page cache's hit path): the
@@ -265,8 +295,7 @@ class FailSoftRedisCache(RedisCache):
         if found is None:
             found = self._cache.get_client().mget(made)
         return {
-            # The cache is the site's own, as for Django's Redis serializer.
-            key: pickle.loads(value) if value[:1] == PICKLED else int(value)  # noqa: S301
+            key: stored_value(value)
             for key, value in zip(keys, found, strict=True)
             if value is not None
         }

@@ -29,7 +29,6 @@ before the outage are dropped.
 
 import gzip
 import hashlib
-import pickle
 import re
 import secrets
 import threading
@@ -49,7 +48,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.http import parse_etags
 from django.utils.text import compress_string
 
-from wethink.cache import PICKLED, RedisWire
+from wethink.cache import RedisWire, stored_value
 
 SITE = "pv:site"
 # What editors are shown waiting for them (comments.attention): moved by every
@@ -445,11 +444,6 @@ class _Kept(NamedTuple):
     expires: float
 
 
-def _decoded(value: bytes):
-    # As Django's Redis serializer writes them: integers as digits, the rest pickled.
-    return pickle.loads(value) if value[:1] == PICKLED else int(value)  # noqa: S301 - the site's own cache
-
-
 class _Wire:
     """The thin layer's `RedisWire` to the default cache's server, made when first
     asked, with the cache keys of each set of names worked out once. In one process
@@ -550,7 +544,9 @@ class PageCacheApp:
         names = (key, body_key, *keys)
         stored = _wire.mget(names)
         if stored is not None:
-            found = {n: _decoded(v) for n, v in zip(names, stored, strict=True) if v is not None}
+            found = {
+                n: stored_value(v) for n, v in zip(names, stored, strict=True) if v is not None
+            }
             stored = stored[2:]
         else:
             found = _read_many(list(names))
