@@ -42,6 +42,19 @@ def stored_value(value: bytes):
     return pickle.loads(value) if value[:1] == PICKLED else int(value)  # noqa: S301
 
 
+class _Connection:
+    """One thread's socket to Redis, closed when the thread's local data goes (the
+    thread ended) rather than left to the garbage collector."""
+
+    __slots__ = ("pid", "reader", "sock")
+
+    def __init__(self, sock, reader):
+        self.sock, self.reader, self.pid = sock, reader, os.getpid()
+
+    def __del__(self):
+        self.sock.close()
+
+
 class RedisWire:
     """The page cache's read, over a plain socket kept per thread: one MGET, made
     once per set of keys, sent and answered with one system call each way (the
@@ -81,7 +94,8 @@ class RedisWire:
     @property
     def _sock(self):
         """This thread's socket, if it has one open."""
-        return getattr(self._local, "sock", None)
+        connection = getattr(self._local, "connection", None)
+        return connection.sock if connection is not None else None
 
     @staticmethod
     def _pack(*words: bytes) -> bytes:
@@ -106,8 +120,7 @@ class RedisWire:
         except BaseException:
             sock.close()  # a handshake cut short (refused, timed out) keeps no socket
             raise
-        local = self._local
-        local.sock, local.reader, local.pid = sock, reader, os.getpid()
+        self._local.connection = _Connection(sock, reader)
         return sock, reader
 
     def _greet(self, sock):
@@ -151,17 +164,16 @@ class RedisWire:
 
     def close(self) -> None:
         """Close this thread's socket; the next read opens another."""
-        sock = self._sock
-        if sock is not None:
-            sock.close()
-        self._local.__dict__.clear()
+        connection = self._local.__dict__.pop("connection", None)
+        if connection is not None:
+            connection.sock.close()
 
     def _ask(self, command: bytes):
-        local = self._local
-        if getattr(local, "pid", 0) == os.getpid():
+        connection = getattr(self._local, "connection", None)
+        if connection is not None and connection.pid == os.getpid():
             try:
-                local.sock.sendall(command)
-                return self._answer(local.sock, local.reader)
+                connection.sock.sendall(command)
+                return self._answer(connection.sock, connection.reader)
             except OSError:
                 pass  # Redis dropped an idle socket, or restarted: one more try
         self.close()  # that socket, or a forked worker's copy of its parent's
