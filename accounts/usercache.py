@@ -104,31 +104,52 @@ def prefetched(request, keys: list[str]) -> dict | None:
     return {key: found[key] for key in keys if key in found}
 
 
-def get_user(request):
-    """`django.contrib.auth.get_user`, with the user read through `_kept_user`."""
-    user = None
+def _session_user(request):
+    """The user the session names, as its backend returns it (through `_kept_user`),
+    or None; the session's hash is not checked here."""
     try:
         user_id = auth._get_user_session_key(request)
         backend_path = request.session[BACKEND_SESSION_KEY]
     except KeyError:
-        pass
-    else:
-        if backend_path in settings.AUTHENTICATION_BACKENDS:
-            user = _kept_user(request, user_id, load_backend(backend_path))
-            if hasattr(user, "get_session_auth_hash"):
-                session_hash = request.session.get(HASH_SESSION_KEY)
-                auth_hash = user.get_session_auth_hash()
-                if not session_hash or not constant_time_compare(session_hash, auth_hash):
-                    if session_hash and any(
-                        constant_time_compare(session_hash, fallback)
-                        for fallback in user.get_session_auth_fallback_hash()
-                    ):
-                        request.session.cycle_key()
-                        request.session[HASH_SESSION_KEY] = auth_hash
-                    else:
-                        request.session.flush()
-                        user = None
+        return None
+    if backend_path not in settings.AUTHENTICATION_BACKENDS:
+        return None
+    return _kept_user(request, user_id, load_backend(backend_path))
+
+
+def get_user(request):
+    """`django.contrib.auth.get_user`, with the user read through `_kept_user`."""
+    user = _session_user(request)
+    if hasattr(user, "get_session_auth_hash"):
+        session_hash = request.session.get(HASH_SESSION_KEY)
+        auth_hash = user.get_session_auth_hash()
+        if not session_hash or not constant_time_compare(session_hash, auth_hash):
+            if session_hash and any(
+                constant_time_compare(session_hash, fallback)
+                for fallback in user.get_session_auth_fallback_hash()
+            ):
+                request.session.cycle_key()
+                request.session[HASH_SESSION_KEY] = auth_hash
+            else:
+                request.session.flush()
+                user = None
     return user or AnonymousUser()
+
+
+def verified_user(request):
+    """The signed-in user when the session holds the hash of their current password
+    (the secret key's, not a fallback's), as `get_user` would return them; None in
+    every other case, where `get_user` may rewrite or flush the session. Writes
+    nothing to the session."""
+    user = _session_user(request)
+    session_hash = request.session.get(HASH_SESSION_KEY)
+    if (
+        hasattr(user, "get_session_auth_hash")
+        and session_hash
+        and constant_time_compare(session_hash, user.get_session_auth_hash())
+    ):
+        return user
+    return None
 
 
 def _lazy_user(request):

@@ -91,11 +91,13 @@ def _own_key(user_id: int, book: str, chapter: str) -> str:
 
 
 def chapter_page(
-    request, *, book: str, chapter: str, build: Callable[..., dict]
+    request, *, book: str, chapter: str, build: Callable[..., dict] | None
 ) -> HttpResponse | None:
     """The chapter page for the signed-in `request.user`, or None when it must be
     made for them alone. `build(user, book, chapter)` makes the body's parts
-    (`title`, `head`, `content`, `until`) as `user` sees them, or raises Http404."""
+    (`title`, `head`, `content`, `until`) as `user` sees them, or raises Http404.
+    With `build` None, the page only from kept parts (a body and a frame of the
+    current versions), or None: nothing is rendered (`pages.shortcut`)."""
     user = request.user
     editor = edits_book(request, book)
     keys = version_keys("chapter", {"book": book, "chapter": chapter})
@@ -118,13 +120,15 @@ def chapter_page(
     body = found.get(body_key)
     now = timezone.now()
     if body is None or body["versions"] != versions or (body["until"] and body["until"] <= now):
+        if build is None:
+            return None
         body = _body_make(build(user if editor else AnonymousUser(), book, chapter), versions)
         timeout = settings.WETHINK_PAGE_CACHE_SECONDS
         if body["until"] is not None:
             timeout = min(timeout, int((body["until"] - now).total_seconds()))
         if timeout > 0:
             cache.set(body_key, body, timeout=timeout)
-    return _framed(request, body, book, chapter)
+    return _framed(request, body, book, chapter, render=build is not None)
 
 
 def prefetch_keys(request, user_id: int, kwargs: dict) -> list[str]:
@@ -150,12 +154,12 @@ def _body_make(parts: dict, versions: tuple) -> dict:
     }
 
 
-def _frame(request, book: str, chapter: str) -> tuple[str, str]:
+def _frame(request, book: str, chapter: str, *, render: bool = True) -> tuple[str, str] | None:
     """The page around the body, with slots for the title, the head's links and the
     CSRF token: kept per person and chapter under the person's version (their name,
     header facts and watch state) and, for editors, the feedback token, unless
     something in it was made for this request alone (messages, a query string, a
-    CSP nonce)."""
+    CSP nonce). None when it is not kept and `render` is False."""
     user = request.user
     version = _frame_version(request)
     keep = (
@@ -170,6 +174,8 @@ def _frame(request, book: str, chapter: str) -> tuple[str, str]:
         kept = found.get(key) if found is not None else cache.get(key)
         if kept is not None and kept[0] == version:
             return kept[1], kept[2]
+    if not render:
+        return None
     context = {"frame": {"title": TITLE, "head": HEAD, "content": SLOT}, "csrf_token": CSRF}
     before, after = render_to_string("chapters/chapter_detail.html", context, request).split(SLOT)
     if keep and not getattr(request, "_csp_nonce", None):
@@ -192,8 +198,13 @@ def _frame_version(request):
     return (version, token)
 
 
-def _framed(request, body: dict, book: str, chapter: str) -> HttpResponse:
-    before, after = _frame(request, book, chapter)
+def _framed(
+    request, body: dict, book: str, chapter: str, *, render: bool = True
+) -> HttpResponse | None:
+    frame = _frame(request, book, chapter, render=render)
+    if frame is None:
+        return None
+    before, after = frame
     fill = {TITLE: body["title"], HEAD: body["head"], CSRF: get_token(request)}
     before, after = (
         FILLED.sub(lambda slot: fill[slot[0]], part).encode() for part in (before, after)
@@ -205,4 +216,6 @@ def _framed(request, body: dict, book: str, chapter: str) -> HttpResponse:
         response["Content-Encoding"] = "gzip"
     else:
         response.content = before + body["content"] + after
+    # What `pages.shortcut` learns the full stack's headers from.
+    response.framed_chapter = book
     return response

@@ -1,12 +1,18 @@
 import os
 
-from django.core.wsgi import get_wsgi_application
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wethink.settings")
 
-django_application = get_wsgi_application()
+import django
 
-from wethink.pagecache import PageCacheApp  # noqa: E402 - needs the settings above
+django.setup(set_prefix=False)
+
+from pages.shortcut import SignedInChapterShortcut  # noqa: E402 - needs the settings above
+from wethink.handler import ShortcutHandler  # noqa: E402
+from wethink.pagecache import PageCacheApp  # noqa: E402
+
+# A signed-in reader's chapter page made of kept parts is answered before Django's
+# middleware (pages.shortcut); everything else goes through the whole stack.
+django_application = ShortcutHandler(SignedInChapterShortcut())
 
 # Anonymous readers' stored pages are answered before Django's request handling.
 application = PageCacheApp(django_application)
