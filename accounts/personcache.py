@@ -26,13 +26,13 @@ from functools import wraps
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
-from django.middleware.csrf import get_token
 from django.utils.cache import patch_vary_headers
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from accounts.usercache import prefetched
 from wethink.compression import deflated, gzip_slotted
+from wethink.csrf import csrf_token
 from wethink.pagecache import ACCEPTS_GZIP, MESSAGES_COOKIE, _private, versions_read
 
 # Where the token goes in a kept page: NUL never reaches a page's text.
@@ -73,7 +73,7 @@ def _kept(content: bytes, content_type: str) -> tuple:
 
 def _filled(request, pieces: list, pieces_deflated: list, content_type: str) -> HttpResponse:
     """The kept page with a fresh CSRF token in its slots, gzipped for who accepts it."""
-    token = get_token(request).encode()
+    token = csrf_token(request).encode()
     response = HttpResponse(content_type=content_type)
     patch_vary_headers(response, ["Accept-Encoding"])
     if ACCEPTS_GZIP.search(request.headers.get("accept-encoding", "")):
@@ -82,17 +82,19 @@ def _filled(request, pieces: list, pieces_deflated: list, content_type: str) -> 
     else:
         response.content = token.join(pieces)
     _private(response)
+    # What `pages.shortcut` learns the full stack's headers from.
+    response.kept_parts = True
     return response
 
 
 def kept_for_person(*keys: str):
-    """Keep the view's answers per person (see the module docstring)."""
+    """Keep the view's answers per person (see the module docstring). The view gets
+    `kept_answer(request, *args, **kwargs)`: the kept answer, or None when there is
+    none of the current versions (`pages.shortcut`)."""
 
     def decorator(view):
-        @wraps(view)
-        def wrapped(request, *args, **kwargs):
-            if not _keepable(request):
-                return view(request, *args, **kwargs)
+        def lookup(request):
+            """The key, the versions now, and the kept entry (None if absent)."""
             key = _key(request, view, request.user.pk)
             wanted = [key, *keys]
             found = prefetched(request, wanted)
@@ -101,8 +103,21 @@ def kept_for_person(*keys: str):
             tokens = tuple(found.get(name) for name in keys)
             if None in tokens:
                 tokens = versions_read(list(keys))
-            versions = (request._person_version, tokens)
-            kept = found.get(key)
+            return key, (request._person_version, tokens), found.get(key)
+
+        def kept_answer(request, *args, **kwargs) -> HttpResponse | None:
+            if not _keepable(request):
+                return None
+            _, versions, kept = lookup(request)
+            if kept is None or kept[0] != versions:
+                return None
+            return _filled(request, *kept[1])
+
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not _keepable(request):
+                return view(request, *args, **kwargs)
+            key, versions, kept = lookup(request)
             if kept is not None and kept[0] == versions:
                 return _filled(request, *kept[1])
             request._csrf_slot = True
@@ -122,7 +137,7 @@ def kept_for_person(*keys: str):
                 kept = _kept(content, response["Content-Type"])
                 cache.set(key, (versions, kept), timeout=settings.WETHINK_PAGE_CACHE_SECONDS)
                 return _filled(request, *kept)
-            response.content = content.replace(SLOT.encode(), get_token(request).encode())
+            response.content = content.replace(SLOT.encode(), csrf_token(request).encode())
             _private(response)
             return response
 
@@ -131,6 +146,7 @@ def kept_for_person(*keys: str):
             return [_key(request, view, user_id), *keys]
 
         wrapped.prefetch_keys = prefetch_keys
+        wrapped.kept_answer = kept_answer
         return wrapped
 
     return decorator

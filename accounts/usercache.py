@@ -61,13 +61,27 @@ def _bump(keys: list[str]) -> None:
         cache.delete_many(keys)
 
 
-def _kept_user(request, user_id, backend):
+def _personal_keys(user_id) -> list[str]:
+    return [version_key(user_id), user_key(user_id), header_key(user_id)]
+
+
+def person_keys(request, user_id) -> list[str]:
+    """What `_kept_user` reads for `user_id` in one round trip: the person's version,
+    kept user and header facts, and the keys of the view about to run."""
+    return _personal_keys(user_id) + _view_keys(request, user_id)
+
+
+def _kept_user(request, user_id, backend, found=None):
     """The user `backend` returns for `user_id`, from the shared cache when the kept
     copy is of the current version. Also keeps the header facts read with it on the
-    request (`request._header_kept`)."""
-    personal = [version_key(user_id), user_key(user_id), header_key(user_id)]
+    request (`request._header_kept`). `found`: `(user id, what was read of its
+    person_keys)`, read by the caller in a round trip of its own; used only when it
+    is for `user_id`."""
     extra = _view_keys(request, user_id)
-    found = cache.get_many([*personal, *extra])
+    if found is not None and found[0] == user_id:
+        found = found[1]
+    else:
+        found = cache.get_many(_personal_keys(user_id) + extra)
     request._prefetched = {key: found[key] for key in extra if key in found}
     request._prefetch_asked = set(extra)
     version = found.get(version_key(user_id))
@@ -104,9 +118,10 @@ def prefetched(request, keys: list[str]) -> dict | None:
     return {key: found[key] for key in keys if key in found}
 
 
-def _session_user(request):
-    """The user the session names, as its backend returns it (through `_kept_user`),
-    or None; the session's hash is not checked here."""
+def _session_user(request, found=None):
+    """The user the session names, as its backend returns it (through `_kept_user`,
+    given what was `found` of its `person_keys`), or None; the session's hash is not
+    checked here."""
     try:
         user_id = auth._get_user_session_key(request)
         backend_path = request.session[BACKEND_SESSION_KEY]
@@ -114,7 +129,7 @@ def _session_user(request):
         return None
     if backend_path not in settings.AUTHENTICATION_BACKENDS:
         return None
-    return _kept_user(request, user_id, load_backend(backend_path))
+    return _kept_user(request, user_id, load_backend(backend_path), found)
 
 
 def get_user(request):
@@ -136,12 +151,13 @@ def get_user(request):
     return user or AnonymousUser()
 
 
-def verified_user(request):
+def verified_user(request, found=None):
     """The signed-in user when the session holds the hash of their current password
     (the secret key's, not a fallback's), as `get_user` would return them; None in
     every other case, where `get_user` may rewrite or flush the session. Writes
-    nothing to the session."""
-    user = _session_user(request)
+    nothing to the session. `found`: what was read of `person_keys` for the user
+    the session names, as for `_kept_user`."""
+    user = _session_user(request, found)
     session_hash = request.session.get(HASH_SESSION_KEY)
     if (
         hasattr(user, "get_session_auth_hash")

@@ -34,7 +34,6 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.cache import cache
 from django.http import HttpResponse
-from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
@@ -46,6 +45,7 @@ from accounts.usercache import prefetched
 from chapters.editors import edits_book
 from comments.selectors import has_unlisted_comments
 from wethink.compression import deflated, gzip_around
+from wethink.csrf import csrf_token
 from wethink.pagecache import (
     ACCEPTS_GZIP,
     FEEDBACK,
@@ -205,7 +205,7 @@ def _framed(
     if frame is None:
         return None
     before, after = frame
-    fill = {TITLE: body["title"], HEAD: body["head"], CSRF: get_token(request)}
+    fill = {TITLE: body["title"], HEAD: body["head"], CSRF: csrf_token(request)}
     before, after = (
         FILLED.sub(lambda slot: fill[slot[0]], part).encode() for part in (before, after)
     )
@@ -217,5 +217,5 @@ def _framed(
     else:
         response.content = before + body["content"] + after
     # What `pages.shortcut` learns the full stack's headers from.
-    response.framed_chapter = book
+    response.kept_parts = True
     return response

@@ -159,6 +159,14 @@ def chapter_detail(request: HttpRequest, book: str, chapter: str) -> HttpRespons
 chapter_detail.prefetch_keys = signed_in.prefetch_keys
 
 
+def _chapter_kept(request: HttpRequest, book: str, chapter: str) -> HttpResponse | None:
+    return signed_in.chapter_page(request, book=book, chapter=chapter, build=None)
+
+
+# The page from kept parts alone, or None (pages.shortcut).
+chapter_detail.kept_answer = _chapter_kept
+
+
 @cached_page("chapter")
 def chapter_revision(request: HttpRequest, book: str, chapter: str, number: int) -> HttpResponse:
     found = selectors.chapter_get_for_reader(user=request.user, book=book, chapter=chapter)

@@ -136,6 +136,7 @@ def test_a_kept_page_is_answered_before_the_middleware_as_the_stack_answers_it(
     "asked",
     [
         {"query": "page=2"},
+        {"query": "q=%00"},
         {"method": "HEAD"},
         {"HTTP_HX_REQUEST": "true"},
         {"cookie_extra": "; messages=x"},
@@ -241,7 +242,7 @@ def test_a_failing_shortcut_leaves_the_answer_to_the_stack(
     def broken(*args, **kwargs):
         raise RuntimeError("kept parts unreadable")
 
-    monkeypatch.setattr(shortcut, "chapter_page", broken)
+    monkeypatch.setattr(shortcut, "verified_user", broken)
     assert comparable(ask(handler, url, cookie=cookie)) == expected
     assert handler.full == 2
     assert "shortcut failed" in caplog.text
@@ -276,3 +277,32 @@ def test_a_session_without_the_current_hash_goes_to_the_stack(chapter, reader, h
     answer = ask(handler, url, cookie=cookie)
     assert handler.full == 2
     assert b"Log in" in answer["text"] and b"Log out" not in answer["text"]
+
+
+@pytest.mark.parametrize("query", ["", "sort=votes", "state=open&page=1"])
+def test_the_feedback_queue_is_answered_as_the_stack_answers_it(
+    query, chapter, editor, reader, handler
+):
+    comment_make(chapter=chapter, author=reader, body="Worth a look.")
+    cookie = cookie_of(editor)
+    made = ask(handler, "/feedback/", cookie=cookie, query=query)
+    assert (made["status"], handler.full) == ("200 OK", 1)
+    answered = ask(handler, "/feedback/", cookie=cookie, query=query)
+    assert handler.full == 1
+    assert comparable(answered) == comparable(made)
+    assert comparable(answered) == comparable(
+        ask(WSGIHandler(), "/feedback/", cookie=cookie, query=query)
+    )
+    assert b"Worth a look." in answered["text"]
+    # Another address is another page, made by the stack.
+    ask(handler, "/feedback/", cookie=cookie, query="sort=oldest")
+    assert handler.full == 2
+
+
+def test_the_queue_of_someone_who_edits_nothing_is_what_the_stack_says(chapter, reader, handler):
+    cookie = cookie_of(reader)
+    first = ask(handler, "/feedback/", cookie=cookie)
+    assert first["status"] == "403 Forbidden"
+    again = ask(handler, "/feedback/", cookie=cookie)
+    assert comparable(again) == comparable(first)
+    assert comparable(again) == comparable(ask(WSGIHandler(), "/feedback/", cookie=cookie))

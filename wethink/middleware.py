@@ -7,7 +7,7 @@ from wethink.errors import bad_request, error_response, is_api
 from wethink.params import BadParameter
 
 
-def _has_nul(params) -> bool:
+def has_nul(params) -> bool:
     return any("\x00" in key or any("\x00" in v for v in values) for key, values in params.lists())
 
 
@@ -28,7 +28,7 @@ class BadInputMiddleware:
         # API reads its JSON body itself (and checks its strings), so its POST is
         # left unparsed: a parsed multipart body could no longer be read as JSON.
         form = request.POST if not is_api(request) else {}
-        if "\x00" in request.path_info or _has_nul(request.GET) or (form and _has_nul(form)):
+        if "\x00" in request.path_info or has_nul(request.GET) or (form and has_nul(form)):
             return error_response(
                 request, 400, _("Null characters are not allowed. Remove them and try again.")
             )
