@@ -172,8 +172,11 @@ class Poster:
         return response.status, time.perf_counter() - start
 
 
-def cache_miss(port: int, data: dict, runs: int = 20) -> list[float]:
-    """Time the first anonymous view of the busy chapter after each of `runs` comments."""
+def cache_miss(port: int, data: dict, log: Path, runs: int = 20) -> tuple[list[float], list[float]]:
+    """Time the first anonymous view of the busy chapter after each of `runs` comments:
+    as the client saw it, and as the server took it (the last field of its access log
+    line, in microseconds: `wethink/gunicorn.conf.py`)."""
+    logged = log.stat().st_size
     poster = Poster(port, data["commenters"][0])
     reader = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     thread = f"{data['busy']}p/{data['busy_pid']}/"
@@ -187,7 +190,15 @@ def cache_miss(port: int, data: dict, runs: int = 20) -> list[float]:
         response.read()
         times.append(time.perf_counter() - start)
         assert response.status == 200, response.status
-    return times
+    time.sleep(0.5)  # the workers write their log lines after answering
+    with log.open("rb") as lines:
+        lines.seek(logged)
+        served = [
+            int(line.rsplit(maxsplit=1)[1]) / 1e6
+            for line in lines.read().decode(errors="replace").splitlines()
+            if f'"GET {data["busy"]} HTTP/1.1" 200 ' in line
+        ]
+    return times, served
 
 
 def commenters_at_once(port: int, data: dict, each: int = 15) -> tuple[list[float], int]:
@@ -307,11 +318,17 @@ def main() -> None:
         print(f"  load average after: {load_average()}")
         if os.environ.get("BENCH_PAGES_ONLY"):
             return
-        misses = cache_miss(site_port, data)
+        misses, served = cache_miss(site_port, data, log)
+        server = (
+            f"server time median {statistics.median(served) * 1000:.1f} ms, "
+            f"max {max(served) * 1000:.1f} ms (target <= 20 ms)"
+            if served
+            else "server time not found in the server's log"
+        )
         print(
-            f"  first anonymous view of the 300-block chapter after a comment: "
-            f"median {statistics.median(misses) * 1000:.1f} ms, "
-            f"max {max(misses) * 1000:.1f} ms (target <= 20 ms)"
+            f"  first anonymous view of the 300-block chapter after a comment: {server}; "
+            f"as the client saw it, median {statistics.median(misses) * 1000:.1f} ms, "
+            f"max {max(misses) * 1000:.1f} ms"
         )
         times, failures = commenters_at_once(site_port, data)
         p99 = percentile(times, 0.99) * 1000

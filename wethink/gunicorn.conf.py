@@ -6,6 +6,8 @@ import os
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
 accesslog = "-"
+# gunicorn's usual line, ending with the time the request took in microseconds.
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(D)s'
 errorlog = "-"
 timeout = 30
 # gunicorn 25.1+ opens a control socket at ~/.gunicorn/gunicorn.ctl; a second
