@@ -35,8 +35,8 @@ def chapter_counts(*, user, chapter: Chapter) -> ChapterCounts:
     the orphaned comments themselves only when there are some."""
     orphan = Q(anchor_state=Comment.AnchorState.ORPHANED, parent__isnull=True)
     rows = (
-        Comment.objects.visible_to(user, book=chapter.book)
-        .filter(chapter=chapter, deleted_at__isnull=True)
+        Comment.objects.visible_to(user, book=chapter.book, chapter=chapter)
+        .filter(deleted_at__isnull=True)
         .values("pid")
         .annotate(n=Count("id"), orphaned=Count("id", filter=orphan))
         .order_by()
@@ -70,8 +70,8 @@ def chapter_passages(*, user, chapter: Chapter) -> list[dict[str, str]]:
     """The quoted passages of the comments on the chapter's current text that `user`
     can see, for highlighting on its page: pid, exact and prefix. One query."""
     rows = (
-        Comment.objects.visible_to(user, book=chapter.book)
-        .filter(chapter=chapter, deleted_at__isnull=True, parent__isnull=True)
+        Comment.objects.visible_to(user, book=chapter.book, chapter=chapter)
+        .filter(deleted_at__isnull=True, parent__isnull=True)
         .exclude(quote_exact="")
         .exclude(anchor_state=Comment.AnchorState.ORPHANED)
         .order_by("pid", "id")
@@ -93,9 +93,9 @@ def thread_comments(
     with `.children` (oldest first, nested). With no chapter, the comments on `book`
     as a whole. One query."""
     book = book or chapter.book
-    place = Q(chapter__isnull=True) if chapter is None else Q(chapter=chapter, pid=pid)
+    place = Q(chapter__isnull=True) if chapter is None else Q(pid=pid)
     comments = list(
-        Comment.objects.visible_to(user, book=book)
+        Comment.objects.visible_to(user, book=book, chapter=chapter)
         .filter(place)
         .with_viewer(user)
         .select_related("author", "revision", "incorporated_in")
@@ -147,9 +147,8 @@ def orphaned_comments(*, user, chapter: Chapter, page: int | None = None) -> Pag
     itself, in one query and without counting: its `has_next` says whether the
     full list has more."""
     rows = (
-        Comment.objects.visible_to(user, book=chapter.book)
+        Comment.objects.visible_to(user, book=chapter.book, chapter=chapter)
         .filter(
-            chapter=chapter,
             anchor_state=Comment.AnchorState.ORPHANED,
             parent__isnull=True,
             deleted_at__isnull=True,

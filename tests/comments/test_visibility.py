@@ -295,3 +295,30 @@ def test_a_profile_shows_held_comments_to_whoever_sees_them_in_the_thread(
     assert SECRET in client.get(profile).text and SECRET in client.get(thread).text
     client.force_login(UserFactory(username="passer-by"))
     assert SECRET not in client.get(profile).text and SECRET not in client.get(thread).text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["anonymous", "reader", "editor", "staff"])
+def test_asking_of_one_chapter_is_the_same_rule(who, people, book, chapter, draft, reader):
+    """`visible_to(..., chapter=)` asks the chapter once instead of through every
+    comment: the same comments, for every chapter state and every person."""
+    from django.contrib.auth.models import AnonymousUser
+
+    user = people[who] or AnonymousUser()
+    for place in (chapter, draft):
+        comment_make(chapter=place, author=place.book.editors.first(), body="Seen by some.")
+        held = comment_make(chapter=place, author=reader, body="Held.")
+        Comment.objects.filter(pk=held.pk).update(moderation=Comment.Moderation.PENDING)
+    scheduled = chapter_make(book=book, text=CHAPTER_TEXT, slug="later", editor=None)
+    Chapter.objects.filter(pk=scheduled.pk).update(opens_at="2999-01-01T00:00:00Z")
+    scheduled.refresh_from_db()
+    comment_make(chapter=scheduled, author=reader, body="Early.")
+    for place in (chapter, draft, scheduled):
+        general = Comment.objects.visible_to(user, book=book).filter(chapter=place)
+        asked = Comment.objects.visible_to(user, book=book, chapter=place)
+        assert sorted(asked.values_list("pk", flat=True)) == sorted(
+            general.values_list("pk", flat=True)
+        ), place.slug
+    # The draft's comments are the editors' and staff's alone.
+    shown = Comment.objects.visible_to(user, book=book, chapter=draft).exists()
+    assert shown == (who in INSIDERS)
