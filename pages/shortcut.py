@@ -114,10 +114,8 @@ class SignedInChapterShortcut:
 
     def _resolve(self, path: str) -> ResolverMatch | None:
         key = (get_urlconf(), path)
-        try:
+        if key in self._resolved:
             return self._resolved[key]
-        except KeyError:
-            pass
         try:
             match = resolve(path)
         except Resolver404:

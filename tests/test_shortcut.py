@@ -194,23 +194,17 @@ def test_a_message_cookie_is_shown_by_the_stack(chapter, reader, handler, rf):
     assert b"Welcome back." in answer["text"]
 
 
-def test_a_changed_password_signs_the_old_session_out(chapter, reader, handler, after_commit):
+@pytest.mark.parametrize("change", ["password", "deactivated"])
+def test_a_changed_account_signs_the_old_session_out_at_once(
+    change, chapter, reader, handler, after_commit
+):
     url, cookie = chapter.get_absolute_url(), cookie_of(reader)
     for _ in range(2):
         ask(handler, url, cookie=cookie)
-    reader.set_password("a new one")
-    with after_commit():
-        reader.save()
-    answer = ask(handler, url, cookie=cookie)
-    assert handler.full == 2
-    assert b"Log in" in answer["text"] and b"Log out" not in answer["text"]
-
-
-def test_a_deactivated_reader_is_signed_out_at_once(chapter, reader, handler, after_commit):
-    url, cookie = chapter.get_absolute_url(), cookie_of(reader)
-    for _ in range(2):
-        ask(handler, url, cookie=cookie)
-    reader.is_active = False
+    if change == "password":
+        reader.set_password("a new one")
+    else:
+        reader.is_active = False
     with after_commit():
         reader.save()
     answer = ask(handler, url, cookie=cookie)
