@@ -110,6 +110,19 @@ def cookie_of(user) -> str:
     return f"sessionid={session_of(user)}; csrftoken={SECRET}"
 
 
+def kept_for(handler, chapter, user) -> tuple[Client, str, str]:
+    """A signed-in client whose session a test may change, and the chapter page
+    made once by the stack and answered once by the shortcut for it."""
+    client = Client()
+    client.force_login(user)
+    url = chapter.get_absolute_url()
+    cookie = f"sessionid={client.cookies['sessionid'].value}; csrftoken={SECRET}"
+    for _ in range(2):
+        ask(handler, url, cookie=cookie)
+    assert handler.full == 1
+    return client, url, cookie
+
+
 @pytest.mark.parametrize("who", ["reader", "editor", "staff"])
 def test_a_kept_page_is_answered_before_the_middleware_as_the_stack_answers_it(
     request, who, chapter, handler
@@ -170,12 +183,7 @@ def test_other_pages_go_through_the_stack(chapter, reader, handler):
 
 def test_messages_in_the_session_go_through_the_stack(chapter, reader, handler, settings):
     settings.MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
-    client = Client()
-    client.force_login(reader)
-    url = chapter.get_absolute_url()
-    cookie = f"sessionid={client.cookies['sessionid'].value}; csrftoken={SECRET}"
-    for _ in range(2):
-        ask(handler, url, cookie=cookie)
+    client, url, cookie = kept_for(handler, chapter, reader)
     session = client.session
     session["_messages"] = '[["__json_message", 0, 25, "Saved."]]'
     session.save()
@@ -259,12 +267,7 @@ def test_headers_are_learned_per_book_host_and_scheme(chapter, reader, handler, 
 def test_a_session_without_the_current_hash_goes_to_the_stack(chapter, reader, handler):
     """Nothing about the reader changed, so their kept frame is current: only the
     session's hash tells the shortcut that Django would sign this session out."""
-    client = Client()
-    client.force_login(reader)
-    url = chapter.get_absolute_url()
-    cookie = f"sessionid={client.cookies['sessionid'].value}; csrftoken={SECRET}"
-    for _ in range(2):
-        ask(handler, url, cookie=cookie)
+    client, url, cookie = kept_for(handler, chapter, reader)
     session = client.session
     session["_auth_user_hash"] = "0" * 64
     session.save()
