@@ -17,9 +17,12 @@ A reader with comments only they see gets the page made for them, as before. Tha
 is asked once per reader and chapter version (one query, kept under the same
 versions).
 
-Per request, only the frame is rendered (`chapters/chapter_detail.html` with `frame`: the header
-with the person's name, the CSRF token, messages), and for gzip only the frame is
-compressed: the body's compressed blocks are kept with it (`wethink.compression`).
+The frame (`chapters/chapter_detail.html` with `frame`: the header with the
+person's name, messages) is rendered with slots for the body's parts and the CSRF
+token, and kept per person and chapter when nothing in it was made for one request
+alone. Frame and body keep their texts with their deflate blocks, so a gzipped
+answer compresses nothing per request: the token goes in a stored block between
+kept blocks (`wethink.compression`).
 """
 
 import hashlib
@@ -44,7 +47,7 @@ from accounts.header import header_facts
 from accounts.usercache import prefetched
 from chapters.editors import edits_book
 from comments.selectors import has_unlisted_comments
-from wethink.compression import deflated, gzip_around
+from wethink.compression import deflated, gzip_joined, stored
 from wethink.csrf import csrf_token
 from wethink.pagecache import (
     ACCEPTS_GZIP,
@@ -55,13 +58,15 @@ from wethink.pagecache import (
 )
 
 # Part of the keys: a change of what a body holds makes every body be made again.
-MARKUP = 1
+MARKUP = 2
 # Where the parts go in the rendered frame: NUL never reaches a page's text.
-SLOT = mark_safe("\x00body\x00")
+SLOT = mark_safe("\x00content\x00")
 TITLE = mark_safe("\x00title\x00")
 HEAD = mark_safe("\x00head\x00")
 CSRF = mark_safe("\x00csrf\x00")
-FILLED = re.compile("\x00(?:title|head|csrf)\x00")
+SLOTS = re.compile("\x00(content|title|head|csrf)\x00")
+# The slots a body fills.
+BODY_SLOTS = ("title", "head", "content")
 
 
 @cache_once
@@ -145,21 +150,28 @@ def prefetch_keys(request, user_id: int, kwargs: dict) -> list[str]:
 
 
 def _body_make(parts: dict, versions: tuple) -> dict:
-    content = parts["content"].encode()
+    """A body to keep: each text that fills a slot of the frame, with its deflate
+    blocks (`wethink.compression`)."""
     return {
-        **parts,
+        **{slot: _kept_text(parts[slot]) for slot in BODY_SLOTS},
+        "until": parts["until"],
         "versions": versions,
-        "content": content,
-        "deflated": deflated(content),
     }
 
 
-def _frame(request, book: str, chapter: str, *, render: bool = True) -> tuple[str, str] | None:
-    """The page around the body, with slots for the title, the head's links and the
-    CSRF token: kept per person and chapter under the person's version (their name,
-    header facts and watch state) and, for editors, the feedback token, unless
-    something in it was made for this request alone (messages, a query string, a
-    CSP nonce). None when it is not kept and `render` is False."""
+def _kept_text(text: str) -> tuple[bytes, bytes]:
+    raw = text.encode()
+    return raw, deflated(raw)
+
+
+def _frame(request, book: str, chapter: str, *, render: bool = True) -> list | None:
+    """The page around the body as its pieces: texts (with their deflate blocks)
+    and the names of the slots between them, for the body's title, head links and
+    content and the CSRF token. Kept per person and chapter under the person's
+    version (their name, header facts and watch state) and, for editors, the
+    feedback token, unless something in it was made for this request alone
+    (messages, a query string, a CSP nonce). None when it is not kept and `render`
+    is False."""
     user = request.user
     version = _frame_version(request)
     keep = (
@@ -173,14 +185,19 @@ def _frame(request, book: str, chapter: str, *, render: bool = True) -> tuple[st
         found = prefetched(request, [key])
         kept = found.get(key) if found is not None else cache.get(key)
         if kept is not None and kept[0] == version:
-            return kept[1], kept[2]
+            return kept[1]
     if not render:
         return None
     context = {"frame": {"title": TITLE, "head": HEAD, "content": SLOT}, "csrf_token": CSRF}
-    before, after = render_to_string("chapters/chapter_detail.html", context, request).split(SLOT)
+    text = render_to_string("chapters/chapter_detail.html", context, request)
+    pieces = [
+        piece if n % 2 else _kept_text(piece)
+        for n, piece in enumerate(SLOTS.split(text))
+        if n % 2 or piece
+    ]
     if keep and not getattr(request, "_csp_nonce", None):
-        cache.set(key, (version, before, after), timeout=settings.WETHINK_PAGE_CACHE_SECONDS)
-    return before, after
+        cache.set(key, (version, pieces), timeout=settings.WETHINK_PAGE_CACHE_SECONDS)
+    return pieces
 
 
 def _frame_version(request):
@@ -204,18 +221,16 @@ def _framed(
     frame = _frame(request, book, chapter, render=render)
     if frame is None:
         return None
-    before, after = frame
-    fill = {TITLE: body["title"], HEAD: body["head"], CSRF: csrf_token(request)}
-    before, after = (
-        FILLED.sub(lambda slot: fill[slot[0]], part).encode() for part in (before, after)
-    )
+    token = csrf_token(request).encode()
+    fill = {**body, "csrf": (token, stored(token))}
+    parts = [fill[piece] if type(piece) is str else piece for piece in frame]
     response = HttpResponse()
     patch_vary_headers(response, ["Accept-Encoding"])
     if ACCEPTS_GZIP.search(request.headers.get("accept-encoding", "")):
-        response.content = gzip_around(before, body["content"], body["deflated"], after)
+        response.content = gzip_joined(parts)
         response["Content-Encoding"] = "gzip"
     else:
-        response.content = before + body["content"] + after
+        response.content = b"".join(text for text, _ in parts)
     # What `pages.shortcut` learns the full stack's headers from.
     response.kept_parts = True
     return response

@@ -1,4 +1,4 @@
-"""Gzip members made of kept deflate blocks and parts compressed per response
+"""Gzip members joined from kept deflate blocks and stored blocks
 (`wethink.compression`) are ordinary gzip: any inflater reads them whole."""
 
 import gzip
@@ -7,7 +7,7 @@ import zlib
 
 import pytest
 
-from wethink.compression import deflated, gzip_around, gzip_slotted
+from wethink.compression import STORED_MAX, deflated, gzip_joined, gzip_slotted, stored
 
 
 def text(rng: random.Random, size: int) -> bytes:
@@ -19,14 +19,32 @@ def text(rng: random.Random, size: int) -> bytes:
 
 
 @pytest.mark.parametrize("sizes", [(0, 0, 0), (10, 5, 3), (1800, 60_000, 400), (9000, 70, 12_000)])
-def test_a_frame_around_a_kept_body_is_one_gzip_member(sizes):
+def test_kept_and_stored_parts_are_one_gzip_member(sizes):
     rng = random.Random(sum(sizes))
     before, middle, after = (text(rng, size) for size in sizes)
-    # Repeats further apart than the per-response window: found or not, still read.
+    # Repeats within a part and across parts: each part's blocks stand alone.
     before = before + before
-    whole = gzip_around(before, middle, deflated(middle), after)
+    parts = [(before, deflated(before)), (middle, stored(middle)), (after, deflated(after))]
+    whole = gzip_joined(parts)
     assert gzip.decompress(whole) == before + middle + after
     assert zlib.decompress(whole, 31) == before + middle + after
+
+
+def test_a_stored_part_longer_than_a_block_is_split():
+    data = (bytes(range(256)) * 600)[: 2 * STORED_MAX + 10]
+    blocks = stored(data)
+    assert len(data) > STORED_MAX
+    assert len(blocks) == len(data) + 5 * 3
+    assert gzip.decompress(gzip_joined([(data, blocks)])) == data
+
+
+def test_a_stored_token_is_not_compressed():
+    # Its length says nothing about what it shares with the page around it.
+    page = b"csrfmiddlewaretoken=abc123" * 50
+    for token in (b"abc123" * 10, b"zq9x7w" * 10):
+        whole = gzip_joined([(page, deflated(page)), (token, stored(token))])
+        assert gzip.decompress(whole) == page + token
+    assert len(stored(b"abc123" * 10)) == len(stored(b"zq9x7w" * 10)) == 60 + 5
 
 
 def test_slots_filled_with_a_token_are_one_gzip_member():
@@ -38,5 +56,5 @@ def test_slots_filled_with_a_token_are_one_gzip_member():
 
 
 def test_the_header_is_padded_to_a_random_length():
-    lengths = {len(gzip_around(b"a", b"b", deflated(b"b"), b"c")) for _ in range(50)}
+    lengths = {len(gzip_joined([(b"a", deflated(b"a"))])) for _ in range(50)}
     assert len(lengths) > 10

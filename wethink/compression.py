@@ -1,35 +1,31 @@
-"""A gzip body whose large middle part was compressed once, ahead of time.
+"""Gzip answers joined from deflate blocks kept ahead of time.
 
-A signed-in reader's chapter page is a small frame made for each request (the
-header with their name and CSRF token) around a large body that is the same for
-many readers. The body is kept as raw deflate blocks that stand alone (`deflated`:
-started from an empty window, ended by a full flush on a byte boundary, no final
-block), so a response compresses only the frame and joins the parts into one gzip
-member (RFC 1952): header, deflate blocks of the frame's start, the body's kept
-blocks, the frame's end with the final block, then the CRC-32 and length of the
-whole text.
+A signed-in reader's chapter page is a frame made for the person (the header with
+their name) around a body that is the same for many readers, with a CSRF token
+that is new for every response. The feedback queue kept per editor is a page made
+once with slots where each response puts its token. Both keep their fixed parts as
+raw deflate blocks that stand alone (`deflated`: started from an empty window,
+ended by a full flush on a byte boundary, no final block), so a response compresses
+nothing: it puts its token in a stored (uncompressed) block (`stored`) and joins
+the parts into one gzip member (RFC 1952, `gzip_joined`): header, the blocks in
+order, an empty final block, then the CRC-32 and length of the whole text.
 
-The feedback queue kept per editor is the other way round: a large page made once,
-with slots where each response puts its CSRF token (`gzip_slotted`). Its pieces
-between the slots are kept as such blocks, and each response compresses only the
-token, in a window of its own, and puts those blocks in every slot.
-
-Against BREACH: the kept blocks are compressed apart from the token, so nothing in
-them (which holds text readers wrote) shares a window with it; the token is masked
-afresh for every response as Django does; and the gzip header gets a random length
-of padding, as Django's `compress_string` gives it.
+Against BREACH: the token is never compressed, so the length of a response says
+nothing about it, and nothing in the kept blocks (which hold text readers wrote)
+shares a window with it; the token is masked afresh for every response as Django
+does; and the gzip header gets a random length of padding, as Django's
+`compress_string` gives it.
 """
 
 import secrets
 import struct
 import zlib
+from collections.abc import Iterable
 
 LEVEL = 6
 RANDOM_BYTES = 100
-# What is compressed per response is a few kilobytes (a frame, a token): a 4 KB
-# window and a small hash table compress it as well as zlib's defaults, and cost a
-# third as much to set up. Any inflater reads such blocks, whatever window it keeps.
-SMALL_WBITS, SMALL_MEMLEVEL = -12, 5
+# A stored block holds at most this many bytes.
+STORED_MAX = 0xFFFF
 # An empty final block: what ends a stream of blocks that stand alone.
 FINAL_BLOCK = zlib.compressobj(LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS).flush(zlib.Z_FINISH)
 
@@ -40,27 +36,29 @@ def deflated(data: bytes) -> bytes:
     return compressor.compress(data) + compressor.flush(zlib.Z_FULL_FLUSH)
 
 
-def _small():
-    return zlib.compressobj(LEVEL, zlib.DEFLATED, SMALL_WBITS, SMALL_MEMLEVEL)
-
-
-def gzip_around(before: bytes, middle: bytes, middle_deflated: bytes, after: bytes) -> bytes:
-    """One gzip member holding `before + middle + after`, with `middle` given as
-    `deflated(middle)` (kept) and only `before` and `after` compressed here."""
-    start, end = _small(), _small()
-    crc = zlib.crc32(after, zlib.crc32(middle, zlib.crc32(before)))
-    size = len(before) + len(middle) + len(after)
+def stored(data: bytes) -> bytes:
+    """`data` as stored deflate blocks (not compressed) that can be placed after
+    other blocks: each is a byte of header bits, the length and its complement."""
+    if not data:
+        return b""
     return b"".join(
-        (
-            _header(),
-            start.compress(before),
-            start.flush(zlib.Z_FULL_FLUSH),
-            middle_deflated,
-            end.compress(after),
-            end.flush(zlib.Z_FINISH),
-            struct.pack("<II", crc & 0xFFFFFFFF, size & 0xFFFFFFFF),
-        )
+        b"\x00" + struct.pack("<HH", len(chunk), len(chunk) ^ 0xFFFF) + chunk
+        for chunk in (data[at : at + STORED_MAX] for at in range(0, len(data), STORED_MAX))
     )
+
+
+def gzip_joined(parts: Iterable[tuple[bytes, bytes]]) -> bytes:
+    """One gzip member holding the texts of `parts` in order, each part given as
+    `(text, blocks)` with `blocks` its `deflated` or `stored` form."""
+    crc = size = 0
+    blocks = [_header()]
+    for text, kept in parts:
+        crc = zlib.crc32(text, crc)
+        size += len(text)
+        blocks.append(kept)
+    blocks.append(FINAL_BLOCK)
+    blocks.append(struct.pack("<II", crc & 0xFFFFFFFF, size & 0xFFFFFFFF))
+    return b"".join(blocks)
 
 
 def _header() -> bytes:
@@ -73,17 +71,11 @@ def _header() -> bytes:
 
 def gzip_slotted(pieces: list[bytes], pieces_deflated: list[bytes], filler: bytes) -> bytes:
     """One gzip member holding `filler.join(pieces)`, each piece given as
-    `deflated(piece)` (kept) and only `filler` compressed here, in a window of its
-    own for every slot."""
-    crc = 0
-    for n, piece in enumerate(pieces):
+    `deflated(piece)` (kept) and `filler` stored in every slot."""
+    between = (filler, stored(filler))
+    parts = []
+    for n, piece in enumerate(zip(pieces, pieces_deflated, strict=True)):
         if n:
-            crc = zlib.crc32(filler, crc)
-        crc = zlib.crc32(piece, crc)
-    size = sum(map(len, pieces)) + len(filler) * (len(pieces) - 1)
-    # Blocks that stand alone: the filler's, made once, fits every slot.
-    compressor = _small()
-    between = compressor.compress(filler) + compressor.flush(zlib.Z_FULL_FLUSH)
-    parts = [_header(), between.join(pieces_deflated), FINAL_BLOCK]
-    parts.append(struct.pack("<II", crc & 0xFFFFFFFF, size & 0xFFFFFFFF))
-    return b"".join(parts)
+            parts.append(between)
+        parts.append(piece)
+    return gzip_joined(parts)
