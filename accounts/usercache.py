@@ -103,10 +103,18 @@ def _kept_user(request, user_id, backend, found=None):
 def _view_keys(request, user_id) -> list[str]:
     """Cache keys the view about to run will read for this person, read in the same
     round trip as the user: a view function's `prefetch_keys(request, user_id,
-    kwargs)`. Empty when the user is read before the URL is resolved."""
+    kwargs)`. Empty when the user is read before the URL is resolved. Asked once
+    per request and person."""
+    asked = getattr(request, "_view_keys", None)
+    if asked is not None and asked[0] == user_id:
+        return asked[1]
     match = getattr(request, "resolver_match", None)
     keys_for = getattr(match.func, "prefetch_keys", None) if match else None
-    return keys_for(request, user_id, match.kwargs) if keys_for else []
+    if not keys_for:
+        return []
+    keys = keys_for(request, user_id, match.kwargs)
+    request._view_keys = (user_id, keys)
+    return keys
 
 
 def prefetched(request, keys: list[str]) -> dict | None:

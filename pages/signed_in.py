@@ -30,6 +30,7 @@ import re
 from collections.abc import Callable
 from functools import cache as cache_once
 from pathlib import Path
+from typing import NamedTuple
 
 from django.apps import apps
 from django.conf import settings
@@ -83,16 +84,29 @@ def _markup() -> str:
     return digest.hexdigest()[:12]
 
 
-def _frame_key(user_id: int, book: str, chapter: str) -> str:
-    return f"rf:{_markup()}:{get_language()}:{user_id}:{book}/{chapter}"
+class _Keys(NamedTuple):
+    versions: list[str]
+    readers: str
+    editors: str
+    own: str
+    frame: str
 
 
-def _body_key(audience: str, book: str, chapter: str) -> str:
-    return f"rb:{_markup()}:{get_language()}:{audience}:{book}/{chapter}"
-
-
-def _own_key(user_id: int, book: str, chapter: str) -> str:
-    return f"ro:{user_id}:{book}/{chapter}"
+def _keys(request, user_id: int, book: str, chapter: str) -> _Keys:
+    """The keys of this person's page of this chapter, made once per request."""
+    made = getattr(request, "_chapter_keys", None)
+    if made is not None and made[0] == (user_id, book, chapter):
+        return made[1]
+    language, markup = get_language(), _markup()
+    keys = _Keys(
+        versions=version_keys("chapter", {"book": book, "chapter": chapter}),
+        readers=f"rb:{markup}:{language}:readers:{book}/{chapter}",
+        editors=f"rb:{markup}:{language}:editors:{book}/{chapter}",
+        own=f"ro:{user_id}:{book}/{chapter}",
+        frame=f"rf:{markup}:{language}:{user_id}:{book}/{chapter}",
+    )
+    request._chapter_keys = ((user_id, book, chapter), keys)
+    return keys
 
 
 def chapter_page(
@@ -105,9 +119,9 @@ def chapter_page(
     current versions), or None: nothing is rendered (`pages.shortcut`)."""
     user = request.user
     editor = edits_book(request, book)
-    keys = version_keys("chapter", {"book": book, "chapter": chapter})
-    body_key = _body_key("editors" if editor else "readers", book, chapter)
-    own_key = _own_key(user.pk, book, chapter)
+    made = _keys(request, user.pk, book, chapter)
+    keys, own_key = made.versions, made.own
+    body_key = made.editors if editor else made.readers
     wanted = [*keys, body_key] if editor else [*keys, body_key, own_key]
     found = prefetched(request, wanted)
     if found is None:
@@ -139,14 +153,8 @@ def chapter_page(
 def prefetch_keys(request, user_id: int, kwargs: dict) -> list[str]:
     """The keys `chapter_page` reads for a reader (an editor's body is read apart),
     read with the user (`accounts.usercache`)."""
-    book, chapter = kwargs["book"], kwargs["chapter"]
-    return [
-        *version_keys("chapter", kwargs),
-        _body_key("readers", book, chapter),
-        _own_key(user_id, book, chapter),
-        _frame_key(user_id, book, chapter),
-        FEEDBACK,
-    ]
+    keys = _keys(request, user_id, kwargs["book"], kwargs["chapter"])
+    return [*keys.versions, keys.readers, keys.own, keys.frame, FEEDBACK]
 
 
 def _body_make(parts: dict, versions: tuple) -> dict:
@@ -180,7 +188,7 @@ def _frame(request, book: str, chapter: str, *, render: bool = True) -> list | N
         and MESSAGES_COOKIE not in request.COOKIES
         and "_messages" not in request.session
     )
-    key = _frame_key(user.pk, book, chapter)
+    key = _keys(request, user.pk, book, chapter).frame
     if keep:
         found = prefetched(request, [key])
         kept = found.get(key) if found is not None else cache.get(key)
@@ -226,7 +234,7 @@ def _framed(
     parts = [fill[piece] if type(piece) is str else piece for piece in frame]
     response = HttpResponse()
     patch_vary_headers(response, ["Accept-Encoding"])
-    if ACCEPTS_GZIP.search(request.headers.get("accept-encoding", "")):
+    if ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
         response.content = gzip_joined(parts)
         response["Content-Encoding"] = "gzip"
     else:

@@ -8,17 +8,25 @@ import os
 from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH, get_token
 
 CHARS = CSRF_ALLOWED_CHARS
-INDEX = {char: index for index, char in enumerate(CHARS)}
 ALLOWED = frozenset(CHARS)
-# Bytes at or above LIMIT are drawn again, so that every character is as likely.
+# Bytes at or above LIMIT are dropped, so that every character is as likely; the
+# rest are read as characters in one pass.
 LIMIT = 256 - 256 % len(CHARS)
+AS_CHAR = bytes(ord(CHARS[byte % len(CHARS)]) for byte in range(256))
+DROPPED = bytes(range(LIMIT, 256))
+# (secret character, mask character): the masked character, as Django masks it.
+MASKED = {
+    (char, shift): CHARS[(CHARS.index(char) + CHARS.index(shift)) % len(CHARS)]
+    for char in CHARS
+    for shift in CHARS
+}
 
 
-def _mask() -> list[int]:
-    drawn: list[int] = []
+def _mask() -> str:
+    drawn = b""
     while len(drawn) < CSRF_SECRET_LENGTH:
-        drawn += [byte % len(CHARS) for byte in os.urandom(2 * CSRF_SECRET_LENGTH) if byte < LIMIT]
-    return drawn[:CSRF_SECRET_LENGTH]
+        drawn += os.urandom(2 * CSRF_SECRET_LENGTH).translate(AS_CHAR, DROPPED)
+    return drawn[:CSRF_SECRET_LENGTH].decode()
 
 
 def csrf_token(request) -> str:
@@ -28,7 +36,4 @@ def csrf_token(request) -> str:
         return get_token(request)
     request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True
     mask = _mask()
-    cipher = (
-        CHARS[(INDEX[char] + shift) % len(CHARS)] for char, shift in zip(secret, mask, strict=True)
-    )
-    return "".join(CHARS[shift] for shift in mask) + "".join(cipher)
+    return mask + "".join(map(MASKED.__getitem__, zip(secret, mask, strict=True)))
