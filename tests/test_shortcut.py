@@ -11,6 +11,7 @@ import pytest
 from django.contrib.messages import constants
 from django.contrib.messages.storage.base import Message
 from django.contrib.messages.storage.cookie import CookieStorage
+from django.core.cache import caches
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
@@ -233,6 +234,33 @@ def test_a_new_comment_shows_on_the_next_view(chapter, reader, editor, handler, 
     # Made again by the stack once, then answered from the new kept parts.
     assert comparable(ask(handler, url, cookie=cookie)) == comparable(after)
     assert handler.full == 2
+
+
+def test_a_body_read_once_is_not_read_again_while_current(
+    chapter, reader, editor, handler, after_commit, monkeypatch
+):
+    url, cookie = chapter.get_absolute_url(), cookie_of(reader)
+    ask(handler, url, cookie=cookie)
+    asked = []
+    shared = caches["default"]
+    for name in ("get", "get_many"):
+        real = getattr(shared, name)
+
+        def spied(keys, *args, real=real, **kwargs):
+            asked.extend([keys] if isinstance(keys, str) else keys)
+            return real(keys, *args, **kwargs)
+
+        monkeypatch.setattr(shared, name, spied)
+    first = ask(handler, url, cookie=cookie)
+    assert handler.full == 1
+    assert asked and not [key for key in asked if key.startswith("rb:")]
+    with after_commit():
+        comment_make(chapter=chapter, author=editor, body="A new count for everyone.")
+    asked.clear()
+    after = ask(handler, url, cookie=cookie)
+    assert [key for key in asked if key.startswith("rb:")]
+    assert comparable(after) != comparable(first)
+    assert comparable(after) == comparable(ask(WSGIHandler(), url, cookie=cookie))
 
 
 def test_a_failing_shortcut_leaves_the_answer_to_the_stack(
