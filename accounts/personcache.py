@@ -11,8 +11,8 @@ that has returned.
 The CSRF token is the one thing in such a page made for each request: the page
 is rendered with a slot in its place (the `csrf_slot` context processor) and the
 slot is filled with a fresh token for every answer. The pieces between the slots
-are kept compressed too, so a gzipped answer compresses only the token
-(`wethink.compression.gzip_slotted`). A page that shows a message,
+are kept compressed too, so a gzipped answer compresses nothing: the token goes
+in stored blocks (`wethink.compression.gzip_slotted`). A page that shows a message,
 uses a CSP nonce or sets a cookie is not kept. The feedback queue uses this
 (keys: the feedback, the site and reputations): an editor going through it pages,
 filters and comes back without the queue being counted and rendered again. The
@@ -66,7 +66,7 @@ def _key(request, view, user_id) -> str:
 
 def _kept(content: bytes, content_type: str) -> tuple:
     """What is kept of a page: its pieces between the token's slots, also as deflate
-    blocks, so an answer compresses only the token (`wethink.compression`)."""
+    blocks, so an answer compresses nothing (`wethink.compression`)."""
     pieces = content.split(SLOT.encode())
     return pieces, [deflated(piece) for piece in pieces], content_type
 
