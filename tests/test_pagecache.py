@@ -63,6 +63,15 @@ def test_a_stored_page_is_sent_compressed_to_who_accepts_it(client, url):
     assert head["status"] == "200 OK" and head["body"] == b""
 
 
+def test_a_page_sent_compressed_is_stored_as_sent(client, url):
+    """The miss compresses the page once: what the reader was sent is what is kept."""
+    sent = client.get(url, HTTP_ACCEPT_ENCODING="gzip")
+    key = pagecache.page_key({"HTTP_HOST": "testserver", "PATH_INFO": url})
+    assert cache.get(f"{key}|gzip") == sent.content
+    assert gzip.decompress(sent.content) == cache.get(f"{key}|raw")
+    assert thin(url, HTTP_ACCEPT_ENCODING="gzip")["body"] == sent.content
+
+
 def test_html_from_django_is_compressed(client, url):
     response = client.get(url, HTTP_ACCEPT_ENCODING="gzip")
     assert response["Content-Encoding"] == "gzip"

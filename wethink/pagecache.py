@@ -327,19 +327,18 @@ def _someones(environ) -> bool:
     return f"{settings.SESSION_COOKIE_NAME}=" in cookies or f"{MESSAGES_COOKIE}=" in cookies
 
 
-def _storable(request, response) -> bool:
-    """Nothing in the response may belong to the person who asked."""
+def _storable(request, response, raw: bytes) -> bool:
+    """Nothing in the response (`raw`, its body uncompressed) may belong to the
+    person who asked."""
     storage = getattr(request, "_messages", None)
     return (
-        response.status_code == 200
-        and not response.streaming
-        and not response.cookies
+        not response.cookies
         and not request.user.is_authenticated
         and not getattr(request, "_csp_nonce", None)
         and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
         and not (storage is not None and (storage.used or storage._queued_messages))
-        and b"csrfmiddlewaretoken" not in response.content
-        and b"X-CSRFToken" not in response.content
+        and b"csrfmiddlewaretoken" not in raw
+        and b"X-CSRFToken" not in raw
     )
 
 
@@ -354,21 +353,28 @@ class PageCacheMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         marked = getattr(response, "page_cache", None)
-        if marked is None or not _storable(request, response):
+        if marked is None or response.status_code != 200 or response.streaming:
+            return response
+        raw = gzipped = response.content
+        if response.get("Content-Encoding") == "gzip":
+            raw = gzip.decompress(gzipped)
+        else:
+            gzipped = None
+        if not _storable(request, response, raw):
             return response
         keys, versions = marked
-        raw = response.content
-        if response.get("Content-Encoding") == "gzip":
-            raw = gzip.decompress(raw)
         etag = f'W/"{hashlib.md5(raw, usedforsecurity=False).hexdigest()}"'
         response["ETag"] = etag
         key = page_key(request.META)
         if key is not None and request.method == "GET":
-            self._store(key, response, raw, etag, keys, versions)
+            self._store(key, response, (raw, gzipped), etag, keys, versions)
         unchanged = get_conditional_response(request, etag=etag, response=response)
         return unchanged if unchanged is not None else response
 
-    def _store(self, key, response, raw, etag, keys, versions) -> None:
+    def _store(self, key, response, bodies, etag, keys, versions) -> None:
+        """`bodies`: the page, and the gzip GZipMiddleware made of it (None when the
+        client did not ask for one)."""
+        raw, gzipped = bodies
         timeout = settings.WETHINK_PAGE_CACHE_SECONDS
         until = getattr(response, "page_cache_until", None)
         if until is not None:
@@ -399,7 +405,7 @@ class PageCacheMiddleware:
                 key: entry,
                 f"{key}|raw": raw,
                 # Randomly padded as Django's GZipMiddleware does; the page holds no secret.
-                f"{key}|gzip": compress_string(raw, max_random_bytes=100),
+                f"{key}|gzip": gzipped or compress_string(raw, max_random_bytes=100),
             },
             timeout=timeout,
         )
