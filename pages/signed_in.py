@@ -76,7 +76,7 @@ BODY_SLOTS = ("title", "head", "content")
 
 
 @cache_once
-def _markup() -> str:
+def markup() -> str:
     """The templates and static files this process renders with: bodies made by a
     process with other templates (before a deploy) are not read."""
     digest = hashlib.sha256(str(MARKUP).encode())
@@ -102,13 +102,13 @@ def _keys(request, user_id: int, book: str, chapter: str) -> _Keys:
     made = getattr(request, "_chapter_keys", None)
     if made is not None and made[0] == (user_id, book, chapter):
         return made[1]
-    language, markup = get_language(), _markup()
+    language, made_with = get_language(), markup()
     keys = _Keys(
         versions=version_keys("chapter", {"book": book, "chapter": chapter}),
-        readers=f"rb:{markup}:{language}:readers:{book}/{chapter}",
-        editors=f"rb:{markup}:{language}:editors:{book}/{chapter}",
+        readers=f"rb:{made_with}:{language}:readers:{book}/{chapter}",
+        editors=f"rb:{made_with}:{language}:editors:{book}/{chapter}",
         own=f"ro:{user_id}:{book}/{chapter}",
-        frame=f"rf:{markup}:{language}:{user_id}:{book}/{chapter}",
+        frame=f"rf:{made_with}:{language}:{user_id}:{book}/{chapter}",
     )
     request._chapter_keys = ((user_id, book, chapter), keys)
     return keys

@@ -4,18 +4,16 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from chapters import reading, selectors
+from chapters import selectors
 from chapters.diffing import fold_unchanged, revisions_diff
-from chapters.periods import comments_closed_reason, comments_open_until
 from chapters.services import RevisionConflict
 from comments import selectors as comment_selectors
-from comments.models import WHOLE_CHAPTER
 from comments.revising import chapter_restore
-from pages import signed_in, visits
+from pages import anonymous, signed_in, visits
+from pages.chapter_context import reading_context, stored_until
 from pages.search import book_search
 from wethink.pagecache import cached_page
 from wethink.params import int_param
@@ -41,7 +39,7 @@ def book_detail(request: HttpRequest, book: str) -> HttpResponse:
         "discussion_count": comment_selectors.discussion_count(user=request.user, book=found),
     }
     response = render(request, "chapters/book_detail.html", context)
-    response.page_cache_until = _stored_until(request, found)
+    response.page_cache_until = stored_until(request, found)
     return response
 
 
@@ -56,16 +54,6 @@ def _feedback_bars(book, chapters) -> None:
         chapter.feedback_most = most
 
 
-def _stored_until(request: HttpRequest, book, *times):
-    """Until when a stored copy of a book's page holds: the earliest of `times` and
-    the book's next scheduled opening (the contents and the chapters' neighbours
-    change then). Only asked for pages that may be stored (anonymous readers')."""
-    if request.user.is_authenticated:
-        return None
-    known = [t for t in (*times, selectors.book_next_opening(book=book)) if t is not None]
-    return min(known, default=None)
-
-
 def book_search_view(request: HttpRequest, book: str) -> HttpResponse:
     found = selectors.book_get_for_reader(user=request.user, slug=book)
     query = request.GET.get("q", "")
@@ -77,56 +65,12 @@ def book_search_view(request: HttpRequest, book: str) -> HttpResponse:
     )
 
 
-def _thread_links(chapter, revision, is_current: bool) -> tuple[str, str]:
-    """What goes before and after a pid in the page's thread links: relative to the
-    page (/b/<book>/<chapter>/ or .../r<n>/), so short; an old revision's links
-    open the thread on that revision."""
-    thread = reverse(
-        "comments:thread", kwargs={"book": chapter.book.slug, "chapter": chapter.slug, "pid": "x"}
-    )[len(chapter.get_absolute_url()) : -2]
-    if is_current:
-        return thread, ""
-    return f"../{thread}", f"?r={revision.number}"
-
-
-def _reading_context(user, chapter, revision) -> dict:
-    previous, following = selectors.chapter_neighbours(chapter=chapter, user=user)
-    is_current = revision.pk == chapter.current_revision_id
-    prefix, suffix = _thread_links(chapter, revision, is_current)
-    parts = reading.revision_parts(revision)
-    counts = comment_selectors.chapter_counts(user=user, chapter=chapter)
-    blocks = reading.blocks_html(
-        parts, counts=counts.blocks, thread_prefix=prefix, thread_suffix=suffix
-    )
-    return {
-        "book": chapter.book,
-        "chapter": chapter,
-        "revision": revision,
-        "blocks": blocks,
-        # Comments on the chapter as a whole: their own thread, after the text.
-        "whole_pid": WHOLE_CHAPTER,
-        "whole_count": counts.blocks.get(WHOLE_CHAPTER, 0),
-        "whole_url": f"{prefix}{WHOLE_CHAPTER}/{suffix}",
-        "description": reading.parts_summary(parts),
-        # Most chapters have none: the list is read only when the count says so.
-        "orphaned": comment_selectors.orphaned_comments(user=user, chapter=chapter)
-        if counts.orphaned
-        else None,
-        "closed_reason": comments_closed_reason(chapter),
-        "open_until": comments_open_until(chapter),
-        "previous": previous,
-        "following": following,
-        "is_current": is_current,
-        "is_editor": chapter.book.is_editor(user),
-    }
-
-
 def _reading_page(request: HttpRequest, chapter, revision) -> HttpResponse:
-    context = _reading_context(request.user, chapter, revision)
+    context = reading_context(request.user, chapter, revision)
     response = render(request, "chapters/chapter_detail.html", context)
     # The page says until when comments are open; it must not outlive that date,
     # nor a scheduled chapter's opening (its neighbours' links change).
-    response.page_cache_until = _stored_until(request, chapter.book, context["open_until"])
+    response.page_cache_until = stored_until(request, chapter.book, context["open_until"])
     return response
 
 
@@ -134,7 +78,7 @@ def _chapter_body(user, book: str, chapter: str) -> dict:
     """The parts of the current chapter page that are the same for everyone who sees
     what `user` sees (see `pages.signed_in`)."""
     found = selectors.chapter_get_for_reader(user=user, book=book, chapter=chapter)
-    context = _reading_context(user, found, found.current_revision)
+    context = reading_context(user, found, found.current_revision)
     # It shows the closing date, and the neighbours change when a chapter opens.
     times = (context["open_until"], selectors.book_next_opening(book=found.book))
     return {
@@ -147,10 +91,11 @@ def _chapter_body(user, book: str, chapter: str) -> dict:
 
 @cached_page("chapter")
 def chapter_detail(request: HttpRequest, book: str, chapter: str) -> HttpResponse:
-    if request.user.is_authenticated:
-        page = signed_in.chapter_page(request, book=book, chapter=chapter, build=_chapter_body)
-        if page is not None:
-            return page
+    if not request.user.is_authenticated:
+        return anonymous.chapter_page(request, book=book, chapter=chapter)
+    page = signed_in.chapter_page(request, book=book, chapter=chapter, build=_chapter_body)
+    if page is not None:
+        return page
     found = selectors.chapter_get_for_reader(user=request.user, book=book, chapter=chapter)
     return _reading_page(request, found, found.current_revision)
 

@@ -99,6 +99,10 @@ def version_keys(scope: str, kwargs: dict) -> list[str]:
         return [SITE, _book_key(book), _book_comments_key(book)]
     if scope == "chapter":
         return [SITE, _book_key(book), _chapter_key(book, kwargs["chapter"])]
+    if scope == "chapter_text":
+        # A chapter page without what comments change (`pages.anonymous`): every
+        # save of a chapter or of its book moves the book's version.
+        return [SITE, _book_key(book)]
     if scope == "thread":
         return [SITE, _book_key(book), _chapter_key(book, kwargs["chapter"]), REPUTATIONS]
     raise ValueError(f"Unknown page scope {scope!r}.")
@@ -212,6 +216,7 @@ def cached_page(scope: str):
                 return response
             keys = version_keys(scope, kwargs)
             versions = versions_read(keys)
+            request._page_versions = dict(zip(keys, versions, strict=True))
             unchanged = _revalidated(request, keys, versions)
             if unchanged is not None:
                 return unchanged
@@ -225,6 +230,16 @@ def cached_page(scope: str):
         return wrapped
 
     return decorator
+
+
+def page_versions(request, keys: list[str]) -> tuple[str, ...]:
+    """The tokens of `keys` as `cached_page` read them for this request, before its
+    view ran (so whatever the view then reads is at least as new); read now for
+    keys it did not read."""
+    read = getattr(request, "_page_versions", {})
+    if all(key in read for key in keys):
+        return tuple(read[key] for key in keys)
+    return versions_read(keys)
 
 
 def _revalidated(request, keys: list[str], versions: tuple[str, ...]):
@@ -327,16 +342,24 @@ def _someones(environ) -> bool:
     return f"{settings.SESSION_COOKIE_NAME}=" in cookies or f"{MESSAGES_COOKIE}=" in cookies
 
 
-def _storable(request, response, raw: bytes) -> bool:
-    """Nothing in the response (`raw`, its body uncompressed) may belong to the
-    person who asked."""
+def made_for_no_one(request) -> bool:
+    """Nothing made for the request belongs to the person who asked: no signed-in
+    user, no CSP nonce or CSRF token used, no message shown."""
     storage = getattr(request, "_messages", None)
     return (
-        not response.cookies
-        and not request.user.is_authenticated
+        not request.user.is_authenticated
         and not getattr(request, "_csp_nonce", None)
         and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
         and not (storage is not None and (storage.used or storage._queued_messages))
+    )
+
+
+def _storable(request, response, raw: bytes) -> bool:
+    """Nothing in the response (`raw`, its body uncompressed) may belong to the
+    person who asked."""
+    return (
+        not response.cookies
+        and made_for_no_one(request)
         and b"csrfmiddlewaretoken" not in raw
         and b"X-CSRFToken" not in raw
     )
