@@ -66,6 +66,13 @@ def editor(db):
 
 
 @pytest.fixture
+def after_commit(django_capture_on_commit_callbacks):
+    """Writes as in production: what runs after commit (the page cache's versions
+    moving, kept parts built) runs when the block ends."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture
 def reader(db):
     return UserFactory(username="rea")
 

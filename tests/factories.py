@@ -47,6 +47,17 @@ def comment_make(*, chapter: Chapter, author, position: int = 2, body: str = "A 
     return comment_create(user=author, chapter=chapter, pid=block.pid, body=body, **kw)
 
 
+def quotation_removed(chapter: Chapter, editor) -> None:
+    """A revision of a chapter of `tests.conftest.CHAPTER_TEXT` without its quotation
+    (block 7): comments on it are then on removed text."""
+    from comments.revising import chapter_revise
+    from tests.conftest import CHAPTER_TEXT
+
+    text = CHAPTER_TEXT.replace("> A quotation worth commenting on.\n\n", "")
+    chapter_revise(chapter=chapter, text=text, editor=editor, message="cut")
+    chapter.refresh_from_db()
+
+
 def comment_row(*, chapter: Chapter, block, author, body: str, **fields):
     """An unsaved comment on `block` of the chapter's current revision, for
     `bulk_create` when a test or benchmark needs many: no service, no checks."""

@@ -13,11 +13,9 @@ from django.utils import timezone
 
 from chapters.models import Book, Chapter
 from comments.models import WHOLE_CHAPTER
-from comments.revising import chapter_revise
 from comments.services import comment_create
 from pages import anonymous
-from tests.conftest import CHAPTER_TEXT
-from tests.factories import comment_make
+from tests.factories import comment_make, quotation_removed
 from wethink import pagecache
 
 pytestmark = pytest.mark.django_db
@@ -26,12 +24,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def url(chapter):
     return chapter.get_absolute_url()
-
-
-@pytest.fixture
-def after_commit(django_capture_on_commit_callbacks):
-    """Writes as in production: the versions move when the transaction commits."""
-    return lambda: django_capture_on_commit_callbacks(execute=True)
 
 
 def kept_key(url):
@@ -70,13 +62,7 @@ def test_the_counted_part_is_the_one_made_whole_with_every_kind_of_count(
     the same page from the kept part as made whole."""
     with after_commit():
         comment_make(chapter=chapter, author=reader, position=7, body="About the quotation")
-        chapter_revise(
-            chapter=chapter,
-            text=CHAPTER_TEXT.replace("> A quotation worth commenting on.\n\n", ""),
-            editor=editor,
-            message="cut",
-        )
-    chapter.refresh_from_db()
+        quotation_removed(chapter, editor)
     client.get(url)
     with after_commit():
         comment_make(chapter=chapter, author=reader, body="On the opening")

@@ -27,12 +27,6 @@ def url(chapter):
     return chapter.get_absolute_url()
 
 
-@pytest.fixture
-def after_commit(django_capture_on_commit_callbacks):
-    """Writes as in production: the versions move when the transaction commits."""
-    return lambda: django_capture_on_commit_callbacks(execute=True)
-
-
 def test_a_stored_page_is_answered_before_django_with_its_headers(client, url):
     page = prime(client, url)
     hit = thin(url)

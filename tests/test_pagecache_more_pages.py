@@ -14,11 +14,6 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 @pytest.fixture
-def after_commit(django_capture_on_commit_callbacks):
-    return lambda: django_capture_on_commit_callbacks(execute=True)
-
-
-@pytest.fixture
 def revised(chapter):
     chapter_revise(chapter=chapter, text=chapter.text + "\nMore.\n", editor=None, message="m")
     return chapter

@@ -25,12 +25,6 @@ def url(chapter):
 
 
 @pytest.fixture
-def after_commit(django_capture_on_commit_callbacks):
-    """Writes as in production: the versions move when the transaction commits."""
-    return lambda: django_capture_on_commit_callbacks(execute=True)
-
-
-@pytest.fixture
 def layer():
     """One layer for the whole test, as in a worker; a miss answers PASSED."""
 

@@ -3,7 +3,6 @@ the shared cache and counted again after every write that changes them."""
 
 import re
 
-import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -11,11 +10,6 @@ from comments.decisions import comments_decide
 from comments.models import Comment
 from comments.services import comment_moderate, flag_create
 from tests.factories import BookFactory, UserFactory, comment_make
-
-
-@pytest.fixture
-def after_commit(django_capture_on_commit_callbacks):
-    return lambda: django_capture_on_commit_callbacks(execute=True)
 
 
 def header_of(client, url="/") -> str:

@@ -9,25 +9,16 @@ from django.urls import reverse
 
 from chapters.models import Chapter
 from comments.models import Comment
-from comments.revising import chapter_revise
 from comments.selectors import chapter_counts
 from comments.services import comment_create, comment_edit, comment_reply
-from tests.conftest import CHAPTER_TEXT
-from tests.factories import UserFactory, comment_make
+from tests.factories import UserFactory, comment_make, quotation_removed
 from wethink import pagecache
 
 pytestmark = pytest.mark.django_db
 
-WITHOUT_QUOTATION = CHAPTER_TEXT.replace("> A quotation worth commenting on.\n\n", "")
-
 
 def pid_at(chapter, position: int) -> str:
     return chapter.current_revision.blocks.get(position=position).pid
-
-
-def removed_quotation(chapter, editor) -> None:
-    chapter_revise(chapter=chapter, text=WITHOUT_QUOTATION, editor=editor, message="cut")
-    chapter.refresh_from_db()
 
 
 def sql_of(captured) -> list[str]:
@@ -57,7 +48,7 @@ def scene(chapter, reader, editor):
     comment_reply(user=other, parent=quoted, body="Agreed")
     hidden(comment_make(chapter=chapter, author=other, position=7, body="Hidden too"))
     block_pid = pid_at(chapter, 2)
-    removed_quotation(chapter, editor)
+    quotation_removed(chapter, editor)
     return {"chapter": chapter, "reader": reader, "other": other, "pid": block_pid}
 
 
@@ -90,7 +81,7 @@ def test_the_removed_text_list_is_read_only_when_there_is_one(
 
     with django_capture_on_commit_callbacks(execute=True):
         comment_make(chapter=chapter, author=reader, position=7, body="About the quotation")
-        removed_quotation(chapter, editor)
+        quotation_removed(chapter, editor)
     with CaptureQueriesContext(connection) as with_one:
         page = client.get(url).text
     assert "About the quotation" in page
@@ -104,7 +95,7 @@ def test_a_hidden_comment_on_removed_text_is_listed_for_its_author_only(
     client, chapter, reader, editor
 ):
     hidden(comment_make(chapter=chapter, author=reader, position=7, body="Held back"))
-    removed_quotation(chapter, editor)
+    quotation_removed(chapter, editor)
     url = chapter.get_absolute_url()
     assert "Held back" not in client.get(url).text
     client.force_login(UserFactory(username="someone"))
@@ -145,7 +136,7 @@ def test_a_comment_on_a_block_of_another_revision_is_still_refused(chapter, read
     from django.core.exceptions import ValidationError
 
     old_pid = pid_at(chapter, 7)
-    removed_quotation(chapter, editor)
+    quotation_removed(chapter, editor)
     with pytest.raises(ValidationError):
         comment_create(user=reader, chapter=chapter, pid=old_pid, body="On what is gone")
 

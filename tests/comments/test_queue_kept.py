@@ -5,7 +5,6 @@ CSRF token each time and never another person's page."""
 import gzip
 import re
 
-import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -16,11 +15,6 @@ from comments.revising import chapter_revise
 from tests.factories import BookFactory, UserFactory, chapter_make, comment_make
 
 QUEUE = reverse("comments:feedback")
-
-
-@pytest.fixture
-def after_commit(django_capture_on_commit_callbacks):
-    return lambda: django_capture_on_commit_callbacks(execute=True)
 
 
 def comment_queries(client, url=QUEUE) -> tuple[str, list[str]]:

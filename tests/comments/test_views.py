@@ -275,16 +275,10 @@ def test_feeds_list_visible_comments(client, chapter, reader, editor):
 
 
 def test_orphaned_comments_are_listed_under_the_chapter(client, chapter, reader, editor):
-    from comments.revising import chapter_revise
-    from tests.conftest import CHAPTER_TEXT
+    from tests.factories import quotation_removed
 
     comment_make(chapter=chapter, author=reader, position=7, body="About the quotation")
-    chapter_revise(
-        chapter=chapter,
-        text=CHAPTER_TEXT.replace("> A quotation worth commenting on.\n\n", ""),
-        editor=editor,
-        message="cut",
-    )
+    quotation_removed(chapter, editor)
     page = client.get(chapter.get_absolute_url()).text
     assert "Comments on text that has been removed" in page
     assert "About the quotation" in page
