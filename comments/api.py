@@ -26,7 +26,7 @@ from django.core.exceptions import (
     SuspiciousOperation,
     ValidationError,
 )
-from django.core.paginator import EmptyPage, Paginator
+from django.core.paginator import EmptyPage
 from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -53,6 +53,7 @@ from comments.annotations import (
     container_json,
 )
 from comments.models import Comment
+from wethink.paging import IdsFirstPaginator
 from wethink.params import MAX_INT, BadParameter, choice_param, int_param
 
 LD_JSON = 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"'
@@ -261,13 +262,20 @@ def _writer(request: HttpRequest):
     return user
 
 
-def _comments(user, book, *, deleted: bool = False):
-    found = Comment.objects.visible_to(user, book=book)
+def _comments(user, book, *, chapter=None, deleted: bool = False):
+    """The comments of `book` (of `chapter`, when given) that `user` may see, with
+    what their annotations show; not the texts of their chapters and revisions,
+    which a page of annotations would otherwise read once per comment."""
+    found = Comment.objects.visible_to(user, book=book, chapter=chapter)
     if not deleted:
         found = found.filter(deleted_at__isnull=True)
-    return found.select_related(
-        "author", "revision", "book", "chapter__book", "parent__book", "parent__chapter"
-    ).order_by("created_at", "id")
+    return (
+        found.select_related(
+            "author", "revision", "book", "chapter__book", "parent__book", "parent__chapter"
+        )
+        .defer("revision__text", "revision__lineage", "chapter__text", "parent__chapter__text")
+        .order_by("created_at", "id")
+    )
 
 
 def _items(request: HttpRequest, comments, *, iris: bool) -> list:
@@ -323,7 +331,7 @@ def _collection(
     query: dict | None = None,
 ) -> HttpResponse:
     """A container (or a search's collection) or, with `?page=`, one of its pages."""
-    paginator = Paginator(queryset, settings.WETHINK_ANNOTATIONS_PAGE_SIZE)
+    paginator = IdsFirstPaginator(queryset, settings.WETHINK_ANNOTATIONS_PAGE_SIZE)
     iris = choice_param(request.GET, "iris", choices={"0", "1"}, default="0") == "1"
     if "page" in request.GET:
         number = int_param(request.GET, "page", default=1, minimum=1)
@@ -390,7 +398,7 @@ def chapter_annotations(request: HttpRequest, book: str, chapter: str) -> HttpRe
     if request.method == "POST":
         return _create(request, _writer(request), book=found.book, chapter=found)
     base = reverse("comments:api_chapter_annotations", kwargs={"book": book, "chapter": chapter})
-    comments = _comments(user, found.book).filter(chapter=found)
+    comments = _comments(user, found.book, chapter=found)
     return _collection(request, comments, base, label=f"Comments on {found.title}")
 
 
@@ -463,7 +471,7 @@ def book_collection(request: HttpRequest, book: str) -> HttpResponse:
     embedded, the rest linked), offered as a download."""
     user, found = _reading_book(request, book)
     base = reverse("comments:api_book_annotations", kwargs={"book": book})
-    paginator = Paginator(_comments(user, found), settings.WETHINK_ANNOTATIONS_PAGE_SIZE)
+    paginator = IdsFirstPaginator(_comments(user, found), settings.WETHINK_ANNOTATIONS_PAGE_SIZE)
     first = _page_json(request, paginator.page(1), base) if paginator.count else None
     response = _json(
         annotation_collection_json(

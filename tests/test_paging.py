@@ -232,3 +232,28 @@ def test_the_removed_text_page_has_an_empty_state_and_keeps_drafts_hidden(
     client.force_login(editor)
     assert shown(client.get(url).text, "Orphan") == {0, 1}
     assert client.get(url, {"page": "next"}).status_code == 400
+
+
+def test_a_page_read_by_its_ids_first_is_the_page_a_paginator_gives(chapter):
+    from django.core.paginator import Paginator
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from wethink.paging import IdsFirstPaginator
+
+    readers = [UserFactory(username=f"paged{i}") for i in range(3)]
+    block = chapter.current_revision.blocks.get(position=2)
+    Comment.objects.bulk_create(
+        comment_row(chapter=chapter, block=block, author=readers[i % 3], body=f"Number {i}.")
+        for i in range(23)
+    )
+    comments = Comment.objects.select_related("author", "chapter__book").order_by("-body", "id")
+    plain, by_ids = Paginator(comments, 10, orphans=3), IdsFirstPaginator(comments, 10, orphans=3)
+    assert by_ids.num_pages == plain.num_pages == 2
+    for number in (1, 2):
+        assert list(by_ids.page(number)) == list(plain.page(number))
+    with CaptureQueriesContext(connection) as queries:
+        page = by_ids.page(2)
+        names = [comment.author.username for comment in page]
+    # The page's ids, then its rows with their joins; none per row.
+    assert len(queries) == 2 and len(names) == 13
